@@ -8,8 +8,8 @@ checked against the text it came from.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Iterator
 
 #: Node kinds, outermost first.  ``part``/``subsection`` appear only where a
 #: document has them.

@@ -1,0 +1,120 @@
+"""The data directory: versioned builds, swapped in atomically.
+
+Layout::
+
+    DATA/
+      CURRENT              name of the live build (replaced atomically)
+      builds/<name>/       manifest.json, plans/<id>.json, graph/, index/
+      cache/               parsed plans by file hash, for incremental builds
+
+Readers resolve ``CURRENT`` once per request (or per command) and read only
+that build, so a rebuild never shows them a mix of old and new data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from ingest.model import Plan
+
+ENV_VAR = "PLANGRAPH_DATA"
+DEFAULT = "instance"
+KEEP_BUILDS = 2
+
+
+class NoData(Exception):
+    """The data directory holds no build yet."""
+
+
+def resolve(data_dir: str | Path | None) -> Path:
+    """Return the data directory from the option, else the environment, else ``instance/``."""
+    return Path(data_dir or os.environ.get(ENV_VAR) or DEFAULT).resolve()
+
+
+class DataDir:
+    """A data directory and its builds."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    @property
+    def builds(self) -> Path:
+        return self.root / "builds"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / "cache"
+
+    def current(self) -> Path | None:
+        """Return the live build directory, or None before the first build."""
+        try:
+            name = (self.root / "CURRENT").read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        path = self.builds / name
+        return path if (path / "manifest.json").exists() else None
+
+    def require(self) -> Path:
+        """Return the live build directory or raise NoData."""
+        current = self.current()
+        if current is None:
+            raise NoData(f"{self.root}: no data built yet; run `plangraph build` first")
+        return current
+
+    def new_build(self) -> Path:
+        """Create and return an empty staging directory for a build."""
+        self.builds.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=".staging-", dir=self.builds))
+
+    def publish(self, staging: Path) -> Path:
+        """Make ``staging`` the live build atomically; drop builds older than the last few."""
+        name = time.strftime("%Y%m%d-%H%M%S-") + staging.name.rsplit("-", 1)[-1]
+        final = self.builds / name
+        staging.rename(final)
+        pointer = self.root / ".CURRENT.tmp"
+        pointer.write_text(name, encoding="utf-8")
+        os.replace(pointer, self.root / "CURRENT")
+        self._prune(keep=final)
+        return final
+
+    def discard(self, staging: Path) -> None:
+        """Remove a staging directory after a failed build."""
+        shutil.rmtree(staging, ignore_errors=True)
+
+    def _prune(self, keep: Path) -> None:
+        builds = sorted(p for p in self.builds.iterdir() if p.is_dir() and not p.name.startswith("."))
+        for old in builds[:-KEEP_BUILDS]:
+            if old != keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def write_plans(build: Path, plans: list[Plan]) -> None:
+    """Write each plan's model and the manifest into a build directory."""
+    (build / "plans").mkdir(parents=True, exist_ok=True)
+    for plan in plans:
+        (build / "plans" / f"{plan.id}.json").write_text(
+            json.dumps(plan.to_dict(), ensure_ascii=False), encoding="utf-8"
+        )
+    manifest = {
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "plans": [{**p.summary(), "sha256": p.sha256} for p in plans],
+    }
+    (build / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def read_manifest(build: Path) -> dict:
+    """Return a build's manifest."""
+    return json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+
+
+def read_plans(build: Path) -> list[Plan]:
+    """Load every plan model of a build, in manifest order."""
+    return [
+        Plan.from_dict(json.loads((build / "plans" / f"{p['id']}.json").read_text(encoding="utf-8")))
+        for p in read_manifest(build)["plans"]
+    ]
