@@ -1,0 +1,37 @@
+"""Shared fixtures: the real corpus, parsed and built once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SHARED = ROOT.parent / "shared"
+HOLDOUT = SHARED / "holdout"
+
+
+@pytest.fixture(scope="session")
+def corpus_plans():
+    """The two corpus plans parsed, by short name: {"杭州道": Plan, "大沽": Plan}."""
+    from ingest import parse_file
+
+    plans = [parse_file(p) for p in sorted(CORPUS.iterdir()) if p.suffix == ".txt"]
+    return {("杭州道" if "杭州道" in p.title else "大沽"): p for p in plans}
+
+
+@pytest.fixture(scope="session")
+def built_data(tmp_path_factory) -> Path:
+    """A data directory with the corpus built into it (graph and index included)."""
+    from web.build import build
+    from web.datadir import DataDir
+
+    root = tmp_path_factory.mktemp("data")
+    build([CORPUS], DataDir(root))
+    return root
+
+
+def holdout_files() -> list[Path]:
+    """The holdout documents, when ../shared is beside the checkout."""
+    return sorted(HOLDOUT.glob("*.txt")) if HOLDOUT.exists() else []
