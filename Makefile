@@ -1,0 +1,42 @@
+# plangraph — 规划图谱.  `make run` builds corpus/ and serves it; `make test` runs every test.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install run build test lint browser-deps bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+build: install
+	$(BIN)/plangraph build corpus/
+
+run: build
+	$(BIN)/plangraph serve --host $(HOST) --port $(PORT)
+
+# Browser tests drive Debian's Chromium; install it (and CJK fonts for screenshots) when missing.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "noto.*cjk" || \
+	  ( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null )
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install browser-deps lint
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf instance .pytest_cache tests/artifacts
