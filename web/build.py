@@ -1,15 +1,28 @@
-"""Build the data directory from plan files: ingest, then graph and index, then swap."""
+"""Build the data directory from plan files: ingest, then graph and index, then swap.
+
+Parsed plans are cached by file content and ingest code version, so a rebuild
+re-parses only the files that changed.  Many files are parsed on all cores.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import graph
+import ingest
 import search
 from ingest import IngestError, Plan, find_plan_files, parse_file
 from web.datadir import DataDir, write_plans
+
+#: Below this many files to parse, start-up of worker processes costs more than it saves.
+PARALLEL_MIN_FILES = 8
 
 
 class BuildError(Exception):
@@ -18,46 +31,119 @@ class BuildError(Exception):
 
 @dataclass
 class BuildReport:
-    """What a build did: the plans built, the files skipped and why."""
+    """What a build did: the plans built, the files skipped and why, cache use."""
 
     plans: list[Plan] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    parsed: int = 0
+    cached: int = 0
     build_dir: Path | None = None
 
 
-def build(paths: list[str | Path], data: DataDir, progress: Callable[[str], None] = lambda _: None) -> BuildReport:
+@cache
+def ingest_version() -> str:
+    """Return a hash of the ingest code and data, so cached plans expire when it changes."""
+    digest = hashlib.sha1()
+    root = Path(ingest.__file__).parent
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".txt", ".tsv", ".json"):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _cache_key(path: Path) -> str:
+    content = hashlib.sha256(path.read_bytes()).hexdigest()
+    name = hashlib.sha1(path.name.encode("utf-8")).hexdigest()[:8]
+    return f"{content[:24]}-{name}-{ingest_version()}"
+
+
+def _parse_one(path: Path) -> Plan | str:
+    """Parse one file in a worker; return the plan or the error line."""
+    try:
+        return parse_file(path)
+    except IngestError as exc:
+        return str(exc)
+
+
+def _parse_all(files: list[Path], workers: int) -> list[Plan | str]:
+    if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(_parse_one, files, chunksize=max(1, len(files) // (workers * 8))))
+    return [_parse_one(f) for f in files]
+
+
+def parse_files(files: list[Path], data: DataDir, report: BuildReport,
+                progress: Callable[[str], None], workers: int) -> None:
+    """Parse ``files`` into ``report.plans``, taking unchanged ones from the cache."""
+    data.cache.mkdir(parents=True, exist_ok=True)
+    results: dict[Path, Plan | str] = {}
+    todo = []
+    for path in files:
+        cached = data.cache / f"{_cache_key(path)}.json"
+        if cached.exists():
+            results[path] = Plan.from_dict(json.loads(cached.read_text(encoding="utf-8")))
+        else:
+            todo.append(path)
+    report.cached = len(files) - len(todo)
+    progress(f"解析 parsing {len(todo)} file(s), {report.cached} unchanged from cache")
+    for path, result in zip(todo, _parse_all(todo, workers)):
+        results[path] = result
+        if isinstance(result, Plan):
+            tmp = data.cache / f".{os.getpid()}-{path.stem[:20]}.tmp"
+            tmp.write_text(json.dumps(result.to_dict(), ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, data.cache / f"{_cache_key(path)}.json")
+    report.parsed = len(todo)
+    for path in files:
+        result = results[path]
+        if isinstance(result, Plan):
+            report.plans.append(result)
+        else:
+            report.skipped.append(result)
+
+
+def check_ids(plans: list[Plan]) -> None:
+    """Refuse two files that would get the same plan id."""
+    seen: dict[str, str] = {}
+    for plan in plans:
+        if plan.id in seen:
+            raise BuildError(f"{plan.source}: same plan id {plan.id!r} as {seen[plan.id]}; rename one file")
+        seen[plan.id] = plan.source
+
+
+def build(paths: list[str | Path], data: DataDir, progress: Callable[[str], None] = lambda _: None,
+          workers: int | None = None) -> BuildReport:
     """Build everything from ``paths`` into a new build of ``data`` and publish it."""
     try:
         files = find_plan_files(paths)
     except IngestError as exc:
         raise BuildError(str(exc)) from exc
     if not files:
-        raise BuildError(f"{', '.join(map(str, paths))}: no plan files found "
-                         "(.txt, .md, .docx, .pdf)")
+        raise BuildError(f"{', '.join(map(str, paths))}: no plan files found (.txt, .md, .docx, .pdf)")
     report = BuildReport()
-    for i, path in enumerate(files, 1):
-        progress(f"[{i}/{len(files)}] {path.name}")
-        try:
-            report.plans.append(parse_file(path))
-        except IngestError as exc:
-            report.skipped.append(str(exc))
+    parse_files(files, data, report, progress, workers or os.cpu_count() or 1)
     if not report.plans:
         raise BuildError(report.skipped[0] if len(report.skipped) == 1
                          else f"no file could be ingested: {'; '.join(report.skipped)}")
-    ids = {}
-    for plan in report.plans:
-        if plan.id in ids:
-            raise BuildError(f"{plan.source}: same plan id {plan.id!r} as {ids[plan.id]}; rename one file")
-        ids[plan.id] = plan.source
+    check_ids(report.plans)
     staging = data.new_build()
     try:
         write_plans(staging, report.plans)
-        progress("graph …")
+        progress("图谱 graph …")
         graph.build_store(report.plans, staging / "graph")
-        progress("index …")
-        search.build_index(report.plans, staging / "index")
+        progress("索引 index …")
+        search.build_index(report.plans, staging / "index", tagger=theme_tagger())
     except BaseException:
         data.discard(staging)
         raise
     report.build_dir = data.publish(staging)
     return report
+
+
+def theme_tagger():
+    """Return the thesaurus's tagger for the index, once the graph package provides one."""
+    try:
+        from graph.themes import load_thesaurus
+    except ImportError:
+        return None
+    return load_thesaurus().tag
