@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import time
+from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 from ingest import meta
@@ -40,11 +43,28 @@ def find_plan_files(paths: list[str | Path]) -> list[Path]:
     return found
 
 
-def parse_file(path: str | Path) -> Plan:
+class Stopwatch:
+    """Seconds spent per pipeline stage, summed over calls (for benchmarks)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    @contextmanager
+    def stage(self, name: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] += time.perf_counter() - started
+
+
+def parse_file(path: str | Path, clock: Stopwatch | None = None) -> Plan:
     """Read, clean and analyse one plan file; raise IngestError on bad input."""
+    clock = clock or Stopwatch()
     path = Path(path)
-    raw = path.read_bytes()
-    doc = clean_document(read_lines(path))
+    with clock.stage("read"):
+        raw = path.read_bytes()
+        doc = clean_document(read_lines(path))
     if not doc.lines:
         raise IngestError(path, "no text found in the document")
     offsets, text = [], doc.title
@@ -66,8 +86,11 @@ def parse_file(path: str | Path) -> Plan:
         street=meta.plan_street(doc.title),
         sha256=hashlib.sha256(raw).hexdigest(),
     )
-    plan.outline = parse_outline(doc.lines, offsets, plan_id)
-    plan.tables = extract_tables(plan)
-    plan.targets = extract_targets(plan)
-    plan.entities = extract_entities(plan)
+    with clock.stage("outline"):
+        plan.outline = parse_outline(doc.lines, offsets, plan_id)
+        plan.tables = extract_tables(plan)
+    with clock.stage("targets"):
+        plan.targets = extract_targets(plan)
+    with clock.stage("entities"):
+        plan.entities = extract_entities(plan)
     return plan
