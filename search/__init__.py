@@ -1,10 +1,11 @@
-"""Plan models → whoosh index (placeholder until the search issue lands)."""
+"""Plan models → a whoosh index with our own Chinese analysis, and searching it.
 
-from __future__ import annotations
+``build_index(plans, path, tagger=None)`` writes the index; ``open_index(path,
+expander=None)`` returns a thread-safe ``Searcher`` whose ``search(...)``
+returns a plain dict of hits, facets and (optionally) an explanation.
+"""
 
-from pathlib import Path
+from search.errors import BadParameter, IndexMissing, SearchError
+from search.index import build_index, open_index
 
-
-def build_index(plans, path: Path, tagger=None) -> None:
-    """Build the search index for ``plans`` under ``path``."""
-    Path(path).mkdir(parents=True, exist_ok=True)
+__all__ = ["BadParameter", "IndexMissing", "SearchError", "build_index", "open_index"]

@@ -1,0 +1,111 @@
+"""Highlight whole matched words and phrases in a unit's text, as escaped HTML.
+
+A match is widened to the word boundaries of the text's own segmentation, so a
+word is never cut in half, and a lone character is only marked when it was
+asked for on its own (not 年 because 2027年 was asked).
+
+>>> highlight("推广新能源汽车<充电桩>", ["能源", "充电"])
+'推广<b>新能源</b>汽车&lt;<b>充电桩</b>&gt;'
+>>> highlight("到2027年底，2026年完成", needles(["2027", "年"], ["2027年"]))
+'到<b>2027年底</b>，2026年完成'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from search.analysis import WORDLIKE, spans
+
+#: Snippets longer than this are cut around the marks.
+SNIPPET = 200
+LATIN_OR_DIGIT = re.compile(r"^[0-9A-Za-z.%]+$")
+
+
+def needles(words: list[str], phrases: list[str], single: bool = False) -> list[str]:
+    """Return the strings worth marking: phrases, and words of two or more characters.
+
+    A one-character word is kept only when ``single`` (the whole query was that character)
+    or when it is Latin or a number.
+    """
+    keep = [p for p in phrases if WORDLIKE.search(p)]
+    keep += [w for w in words if len(w) > 1 or single or LATIN_OR_DIGIT.match(w)]
+    return sorted(set(keep), key=len, reverse=True)
+
+
+def find_spans(text: str, wanted: list[str]) -> list[tuple[int, int]]:
+    """Return the merged (start, end) spans of every occurrence of ``wanted`` in ``text``."""
+    low = text.lower()
+    found = []
+    for needle in wanted:
+        n = needle.lower()
+        if not n:
+            continue
+        at = low.find(n)
+        while at >= 0:
+            found.append((at, at + len(n)))
+            at = low.find(n, at + len(n))
+    return merge(found)
+
+
+def merge(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merge overlapping or touching spans."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(found):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def widen(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Stretch each span to the boundaries of the words it touches."""
+    if not found:
+        return []
+    words = spans(text)
+    out = []
+    for s, e in found:
+        ws = [(a, b) for _, a, b in words if a < e and b > s]
+        out.append((min([s, *(a for a, _ in ws)]), max([e, *(b for _, b in ws)])))
+    return merge(out)
+
+
+def window(text: str, marks: list[tuple[int, int]], size: int = SNIPPET) -> tuple[int, int]:
+    """Return the part of ``text`` of about ``size`` characters holding the most marks."""
+    if len(text) <= size:
+        return 0, len(text)
+    if not marks:
+        return 0, size
+    best, best_n = 0, -1
+    for s, _ in marks:
+        start = max(0, s - size // 4)
+        n = sum(1 for a, b in marks if a >= start and b <= start + size)
+        if n > best_n:
+            best, best_n = start, n
+    return best, min(len(text), best + size)
+
+
+def render(text: str, marks: list[tuple[int, int]], lo: int, hi: int) -> str:
+    """Return ``text[lo:hi]`` as escaped HTML with the marks in <b>."""
+    out, at = [], lo
+    for s, e in marks:
+        s, e = max(s, lo), min(e, hi)
+        if s >= e:
+            continue
+        out += [html.escape(text[at:s]), "<b>", html.escape(text[s:e]), "</b>"]
+        at = e
+    out.append(html.escape(text[at:hi]))
+    return ("…" if lo > 0 else "") + "".join(out) + ("…" if hi < len(text) else "")
+
+
+def highlight(text: str, wanted: list[str], size: int = 0) -> str:
+    """Return ``text`` (or a snippet of ``size`` characters) as HTML with whole matched words in <b>."""
+    marks = widen(text, find_spans(text, wanted))
+    lo, hi = window(text, marks, size) if size else (0, len(text))
+    return render(text, marks, lo, hi)
+
+
+def marked(text: str, wanted: list[str]) -> list[str]:
+    """Return the distinct words of ``text`` that ``highlight`` marks (for explain)."""
+    return list(dict.fromkeys(text[s:e] for s, e in widen(text, find_spans(text, wanted))))

@@ -1,0 +1,60 @@
+"""Build the whoosh index of a set of plans, and open it for searching."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from whoosh import index as windex
+
+from search.analysis import segmenter
+from search.errors import IndexMissing
+from search.schema import build_schema
+from search.units import Tagger, plan_units
+
+#: Written beside the index: the plans and themes it holds, for filters and facets.
+META = "plangraph-search.json"
+
+
+def document(unit: dict) -> dict:
+    """Return the whoosh document of one unit."""
+    return {
+        "id": unit["id"], "node_id": unit["node_id"], "group": unit["group"], "rank": unit["rank"],
+        "plan_id": unit["plan_id"], "plan": unit["plan"], "kind": unit["kind"], "chapter": unit["chapter"],
+        "number": unit["number"], "themes": ",".join(t["id"] for t in unit["themes"]),
+        "theme_data": unit["themes"], "path_data": unit["path"], "entity_type": unit.get("entity_type", ""),
+        "text": unit["text"], "title": unit["title"], "lead": unit["lead"] if unit["lead"] != unit["title"] else "",
+        "body": unit["text"], "path": " ".join(unit["path"]), "ngram": f"{unit['title']}\n{unit['text']}",
+    }
+
+
+def build_index(plans: list, path: Path, tagger: Tagger | None = None) -> None:
+    """Build the search index of ``plans`` in the (fresh) directory ``path``."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    segmenter()  # load the user dictionary before the first word is indexed
+    ix = windex.create_in(str(path), build_schema())
+    themes: dict[str, str] = {}
+    with ix.writer(limitmb=256) as writer:
+        for plan in plans:
+            for unit in plan_units(plan, tagger):
+                writer.add_document(**document(unit))
+                themes.update((t["id"], t["label"]) for t in unit["themes"])
+    meta = {"plans": [{"id": p.id, "title": p.title} for p in plans], "themes": themes}
+    (path / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def open_whoosh(path: Path):
+    """Open the whoosh index at ``path`` and read its metadata."""
+    path = Path(path)
+    if not (path / META).exists() or not windex.exists_in(str(path)):
+        raise IndexMissing(f"{path}: 没有搜索索引 no search index; run `plangraph build` first")
+    return windex.open_dir(str(path)), json.loads((path / META).read_text(encoding="utf-8"))
+
+
+def open_index(path: Path, expander=None):
+    """Open the index at ``path`` for searching; ``expander(term)`` gives thesaurus expansions."""
+    from search.searcher import Searcher
+
+    ix, meta = open_whoosh(path)
+    return Searcher(ix, meta, expander)

@@ -1,0 +1,38 @@
+"""The whoosh schema: which unit fields are searched, how they are analysed and how much they weigh."""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from search.analysis import chinese_analyzer, ngram_analyzer
+
+#: Field weights for BM25F: a title or lead sentence counts more than body text.
+BOOSTS = {"title": 3.0, "lead": 2.0, "body": 1.0, "path": 0.4, "ngram": 0.6}
+#: The word fields a free-text query searches (the n-gram field is searched by phrase only).
+WORD_FIELDS = ("title", "lead", "body", "path")
+
+
+def build_schema() -> Schema:
+    """Return the schema of the search index."""
+    words = chinese_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        node_id=ID(stored=True),
+        group=ID(sortable=True),
+        rank=NUMERIC(sortable=True, stored=False),
+        plan_id=ID(stored=True, sortable=True),
+        plan=STORED,
+        kind=ID(stored=True, sortable=True),
+        chapter=ID(stored=True, sortable=True),
+        number=STORED,
+        themes=KEYWORD(commas=True, scorable=False),
+        theme_data=STORED,
+        path_data=STORED,
+        entity_type=STORED,
+        text=STORED,
+        title=TEXT(analyzer=words, stored=True, field_boost=BOOSTS["title"]),
+        lead=TEXT(analyzer=words, field_boost=BOOSTS["lead"]),
+        body=TEXT(analyzer=words, field_boost=BOOSTS["body"]),
+        path=TEXT(analyzer=words, field_boost=BOOSTS["path"]),
+        ngram=TEXT(analyzer=ngram_analyzer(), field_boost=BOOSTS["ngram"]),
+    )
