@@ -1,0 +1,142 @@
+"""Compare two plans: theme matrix, items side by side, targets side by side, indicator chart, XLSX/CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Response, request
+
+from ingest.model import Plan
+from web.errors import BadParameter
+from web.present import anchor, short_title
+from web.render import page
+from web.state import Corpus, corpus, graph_call
+
+bp = Blueprint("compare", __name__)
+
+
+def export_csv(data: dict) -> Response:
+    """The theme matrix and every item as CSV rows: theme, status, plan, item."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(["主题", "对比", "规划", "条目编号", "类型", "条目"])
+    for theme in data["matrix"]:
+        for side in data["sides"]:
+            for item in theme["items"][side["key"]]:
+                writer.writerow([theme["label"], theme["status_label"], side["title"], item.get("id", ""),
+                                 item.get("kind", ""), item.get("title") or item.get("text", "")])
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=compare.csv"
+    return response
+
+
+def export_xlsx(data: dict) -> Response:
+    """The graph's workbook of the comparison (one sheet per theme matrix, one of targets)."""
+    write = graph_call("write_xlsx")
+    if write is None or data.get("raw") is None:
+        raise BadParameter("知识图谱尚未构建完成，暂时无法导出 Excel。")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "compare.xlsx"
+        write(data["raw"], path)
+        body = path.read_bytes()
+    response = Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = "attachment; filename=compare.xlsx"
+    return response
+
+
+@bp.route("/compare")
+@page("compare.html", exports={"csv": export_csv, "xlsx": export_xlsx})
+def compare() -> dict:
+    """Two plans side by side, theme by theme."""
+    data = corpus()
+    a, b = pick_plans(data)
+    themes = [t for t in request.args.getlist("theme") if t.strip()][:20]
+    raw = None
+    run = graph_call("compare")
+    if run is not None and data.store is not None and a is not b:
+        raw = run(data.store, themes, [a.title, b.title])
+    sides = [side("a", a), side("b", b)]
+    view = {
+        "plans": [{"id": p.id, "title": p.title} for p in data.plans],
+        "sides": sides, "themes_asked": themes, "ready": raw is not None,
+        "matrix": matrix(data, raw, sides) if raw else [],
+        "targets": {s["key"]: targets(data, p) for s, p in zip(sides, (a, b))},
+        "chart": chart(a, b),
+    }
+    view["counts"] = {k: sum(t["status"] == k for t in view["matrix"]) for k in ("both", "a", "b")}
+    if request.environ.get("plangraph.format") == "xlsx":
+        view["raw"] = raw
+    return view
+
+
+def pick_plans(data: Corpus) -> tuple[Plan, Plan]:
+    """The two plans asked for (a=…&b=…), defaulting to the first two."""
+    ids = [request.args.get("a", "").strip(), request.args.get("b", "").strip()]
+    plans = data.plans
+    a = data.plan(ids[0]) if ids[0] else plans[0]
+    b = data.plan(ids[1]) if ids[1] else next((p for p in plans if p is not a), a)
+    if a is b and len(plans) > 1:
+        raise BadParameter("请选择两份不同的规划进行对比。")
+    return a, b
+
+
+def side(key: str, plan: Plan) -> dict:
+    """One side of the comparison."""
+    return {"key": key, "id": plan.id, "title": plan.title, "short_title": short_title(plan)}
+
+
+STATUS_LABELS = {"both": "两者都有", "a": "仅甲方", "b": "仅乙方", "none": "均未涉及"}
+
+
+def matrix(data: Corpus, raw: dict, sides: list[dict]) -> list[dict]:
+    """One row per theme: counts on each side, the both/only-A/only-B status and the items."""
+    rows = []
+    for theme in raw.get("themes", []):
+        per_plan = theme.get("plans", {})
+        items = {s["key"]: [link(data, i) for i in per_plan.get(s["title"], [])] for s in sides}
+        has_a, has_b = bool(items["a"]), bool(items["b"])
+        status = "both" if has_a and has_b else "a" if has_a else "b" if has_b else "none"
+        label = STATUS_LABELS[status].replace("甲方", sides[0]["short_title"]).replace("乙方", sides[1]["short_title"])
+        rows.append({"id": theme.get("id", ""), "label": theme.get("label", ""), "status": status,
+                     "status_label": label, "count_a": len(items["a"]), "count_b": len(items["b"]),
+                     "items": items, "targets": theme.get("targets", {})})
+    order = {"both": 0, "a": 1, "b": 2, "none": 3}
+    rows.sort(key=lambda r: (order[r["status"]], -(r["count_a"] + r["count_b"])))
+    return rows
+
+
+def link(data: Corpus, item: dict) -> dict:
+    """Add the reader link to an item of the comparison."""
+    found = data.nodes.get(item.get("id", ""))
+    if found:
+        plan, node, _ = found
+        item = {**item, "url": f"/plan/{plan.id}#{anchor(node.id)}"}
+    return item
+
+
+def targets(data: Corpus, plan: Plan) -> list[dict]:
+    """The plan's targets (not past results) for the side-by-side table."""
+    rows = []
+    for t in plan.targets:
+        if t.status == "target":
+            row = {k: getattr(t, k) for k in ("id", "indicator", "comparator", "value", "value_max", "unit",
+                                               "year", "baseline", "baseline_year", "text")}
+            found = data.nodes.get(t.node_id)
+            row["url"] = f"/plan/{plan.id}#{anchor(found[1].id)}" if found else ""
+            rows.append(row)
+    return rows
+
+
+def chart(a: Plan, b: Plan) -> dict:
+    """Baseline vs target values of the indicators that have both, for the ECharts bar chart."""
+    bars = []
+    for plan in (a, b):
+        for t in plan.targets:
+            if t.status == "target" and t.value is not None and t.baseline is not None:
+                bars.append({"name": f"{t.indicator}（{short_title(plan)}）", "unit": t.unit,
+                             "baseline": t.baseline, "target": t.value, "plan": short_title(plan)})
+    return {"bars": bars[:30]}

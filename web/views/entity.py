@@ -1,0 +1,171 @@
+"""Entity pages: a place, organisation, project, goal, task or theme, its mentions and its neighbourhood."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import Blueprint, request
+
+from web.errors import NotFound
+from web.present import anchor, citation, kind_label
+from web.render import int_param, page
+from web.state import Corpus, corpus, graph_call
+
+bp = Blueprint("entity", __name__)
+
+CONTEXT = 60
+MAX_NEIGHBOURS = 60
+
+
+@bp.route("/entity/<path:entity_id>")
+@page("entity.html")
+def entity(entity_id: str) -> dict:
+    """Label, kind, the passages that mention it, related entities and the graph endpoint."""
+    data = corpus()
+    if entity_id in data.entities:
+        view = model_entity(data, entity_id)
+    elif entity_id in data.nodes:
+        view = node_entity(data, entity_id)
+    else:
+        view = graph_entity(data, entity_id)
+    view["kind_label"] = kind_label(view["kind"])
+    view["graph_url"] = f"/entity/{entity_id}/graph.json"
+    return view
+
+
+def model_entity(data: Corpus, entity_id: str) -> dict:
+    """An extracted entity: its mentions with context in every plan and its co-mentioned entities."""
+    found = data.entities[entity_id]
+    first = found[0][1]
+    mentions, nodes = [], set()
+    for plan, item in found:
+        for m in item.mentions:
+            if m.node_id not in data.nodes:
+                continue
+            _, node, path = data.nodes[m.node_id]
+            nodes.add(m.node_id)
+            mentions.append({
+                "plan": plan.title, "plan_id": plan.id, "node_id": node.id,
+                "url": f"/plan/{plan.id}#{anchor(node.id)}", "citation": citation(plan, node, path),
+                "before": plan.text[max(0, m.start - CONTEXT): m.start], "surface": m.surface,
+                "after": plan.text[m.end: m.end + CONTEXT],
+            })
+    return {
+        "id": entity_id, "label": first.label, "kind": first.type, "aliases": first.aliases,
+        "plans": sorted({p.title for p, _ in found}), "mentions": mentions,
+        "related": enrich_related(data, entity_id) or co_mentioned(data, entity_id, nodes), "text": "",
+    }
+
+
+def node_entity(data: Corpus, node_id: str) -> dict:
+    """A goal, task or heading shown as an entity: its text, citation and the entities it mentions."""
+    plan, node, path = data.nodes[node_id]
+    inside = {n.id for n in node.walk()}
+    related = Counter()
+    for entity_id, found in data.entities.items():
+        for _, item in found:
+            related[entity_id] += sum(m.node_id in inside for m in item.mentions)
+    return {
+        "id": node_id, "label": node.title or node.text[:30], "kind": node.kind, "aliases": [],
+        "plans": [plan.title], "text": node.text, "citation": citation(plan, node, path),
+        "url": f"/plan/{plan.id}#{anchor(node.id)}", "mentions": [],
+        "related": enrich_related(data, node_id) or related_list(data, related),
+    }
+
+
+def graph_entity(data: Corpus, entity_id: str) -> dict:
+    """An entity known only to the graph (a theme, an indicator), or NotFound."""
+    info = lookup(data, entity_id)
+    if not info:
+        raise NotFound(f"没有编号为“{entity_id}”的实体。")
+    return {"id": entity_id, "label": info.get("label", entity_id), "kind": info.get("kind", ""),
+            "aliases": info.get("aliases", []), "plans": info.get("plans", []), "text": info.get("text", ""),
+            "mentions": info.get("mentions", []), "related": info.get("related", [])}
+
+
+def lookup(data: Corpus, entity_id: str) -> dict | None:
+    """Ask the graph about an id; None when the graph does not know it (or is not built)."""
+    find = graph_call("entity")
+    if find is None or data.store is None:
+        return None
+    try:
+        return find(data.store, entity_id)
+    except LookupError:
+        return None
+
+
+def enrich_related(data: Corpus, entity_id: str) -> list[dict]:
+    """The graph's related entities of an id, each with its kind label."""
+    info = lookup(data, entity_id) or {}
+    return [{**r, "kind_label": kind_label(r.get("kind", ""))} for r in info.get("related", [])]
+
+
+def co_mentioned(data: Corpus, entity_id: str, nodes: set[str]) -> list[dict]:
+    """Entities mentioned in the same passages, most shared first."""
+    counts = Counter()
+    for other, found in data.entities.items():
+        if other != entity_id:
+            for _, item in found:
+                counts[other] += sum(m.node_id in nodes for m in item.mentions)
+    return related_list(data, counts)
+
+
+def related_list(data: Corpus, counts: Counter) -> list[dict]:
+    """Turn entity id counts into related entries for the template."""
+    out = []
+    for other, count in counts.most_common(30):
+        if count:
+            item = data.entities[other][0][1]
+            out.append({"id": other, "label": item.label, "kind": item.type,
+                        "kind_label": kind_label(item.type), "count": count})
+    return out
+
+
+@bp.route("/entity/<path:entity_id>/graph")
+def neighbourhood(entity_id: str):
+    """The neighbourhood of an id as {"nodes","edges"} for ECharts (always JSON)."""
+    from web.render import json_response
+
+    data = corpus()
+    depth = int_param("depth", 1, 1, 3)
+    limit = int_param("limit", MAX_NEIGHBOURS, 1, 300)
+    around = graph_call("neighbourhood")
+    result = None
+    if around is not None and data.store is not None:
+        try:
+            result = around(data.store, entity_id, depth, limit)
+        except LookupError:
+            result = None
+    if not result or not result.get("nodes"):
+        result = model_neighbourhood(data, entity_id, limit)
+    if not result["nodes"]:
+        raise NotFound(f"没有编号为“{entity_id}”的实体。")
+    result["center"] = entity_id
+    for node in result["nodes"]:
+        node.setdefault("kind_label", kind_label(node.get("kind", "")))
+    return json_response(result)
+
+
+def model_neighbourhood(data: Corpus, entity_id: str, limit: int) -> dict:
+    """A neighbourhood from the plan model: the entity, the passages mentioning it, their entities."""
+    if request.args.get("source") == "graph":
+        return {"nodes": [], "edges": []}
+    nodes, edges = {}, []
+    if entity_id in data.entities:
+        item = data.entities[entity_id][0][1]
+        nodes[entity_id] = {"id": entity_id, "label": item.label, "kind": item.type}
+        passages = {m.node_id for _, e in data.entities[entity_id] for m in e.mentions}
+    elif entity_id in data.nodes:
+        _, node, _ = data.nodes[entity_id]
+        nodes[entity_id] = {"id": entity_id, "label": node.title[:20] or node.text[:20], "kind": node.kind}
+        passages = {n.id for n in node.walk()}
+    else:
+        return {"nodes": [], "edges": []}
+    for other, found in data.entities.items():
+        if other == entity_id or len(nodes) >= limit:
+            continue
+        item = found[0][1]
+        if any(m.node_id in passages for _, e in found for m in e.mentions):
+            nodes[other] = {"id": other, "label": item.label, "kind": item.type}
+            edges.append({"source": entity_id, "target": other, "label": "同段提及"})
+    return {"nodes": list(nodes.values()), "edges": edges}

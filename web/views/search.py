@@ -1,0 +1,111 @@
+"""Search: hits with highlights and breadcrumbs, facets, filters, pagination, expansions, explain, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+from flask import Blueprint, Response, request
+from markupsafe import Markup, escape
+
+from ingest.model import NODE_KINDS
+from web.present import anchor, citation, kind_label
+from web.render import int_param, page
+from web.state import Corpus, corpus
+
+bp = Blueprint("search", __name__)
+
+PER_PAGE = 10
+CSV_LIMIT = 1000
+CSV_FIELDS = ("id", "plan", "kind", "title", "path", "text", "score", "citation")
+
+
+def export_csv(data: dict) -> Response:
+    """Return the hits as a CSV file (UTF-8 with BOM so Excel/WPS read the Chinese)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    for hit in data["hits"]:
+        writer.writerow({**hit, "path": " > ".join(hit.get("path") or [])})
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=search.csv"
+    return response
+
+
+@bp.route("/search")
+@page("search.html", exports={"csv": export_csv})
+def search() -> dict:
+    """Run the query with its filters and return one page of hits."""
+    data = corpus()
+    query = request.args.get("q", "").strip()[:200]
+    filters = {
+        "plan": request.args.get("plan", "").strip() or None,
+        "kind": request.args.get("kind", "").strip() or None,
+        "theme": request.args.get("theme", "").strip() or None,
+    }
+    if filters["plan"]:
+        data.plan(filters["plan"])
+    wants_csv = request.environ.get("plangraph.format") == "csv"
+    number = 1 if wants_csv else int_param("page", 1)
+    limit = CSV_LIMIT if wants_csv else int_param("limit", PER_PAGE, 1, 100)
+    explain = request.args.get("explain", "") not in ("", "0")
+    if not query:
+        result = {"query": "", "total": 0, "expanded": [], "hits": [], "facets": {}, "page": 1, "pages": 0}
+    elif data.searcher is not None:
+        result = data.searcher.search(query, **filters, limit=limit, page=number, explain=explain)
+    else:
+        result = fallback_search(data, query, filters, limit, number)
+    result["hits"] = [decorate(data, hit) for hit in result.get("hits", [])]
+    return {
+        **result,
+        "filters": {k: v or "" for k, v in filters.items()},
+        "explain_on": explain,
+        "plans": [{"id": p.id, "title": p.title} for p in data.plans],
+        "kinds": [{"id": k, "label": kind_label(k)} for k in NODE_KINDS],
+        "engine": "index" if data.searcher is not None else "fallback",
+    }
+
+
+def decorate(data: Corpus, hit: dict) -> dict:
+    """Add the reader link, the citation and the kind label to a hit."""
+    found = data.nodes.get(hit.get("id", ""))
+    if found:
+        plan, node, path = found
+        hit.setdefault("url", f"/plan/{plan.id}#{anchor(node.id)}")
+        hit.setdefault("citation", citation(plan, node, path))
+        hit.setdefault("path", [p.title for p in path])
+        hit.setdefault("plan_id", plan.id)
+    hit["kind_label"] = kind_label(hit.get("kind", ""))
+    return hit
+
+
+def fallback_search(data: Corpus, query: str, filters: dict, limit: int, number: int) -> dict:
+    """Plain substring search over node texts, used only while no search index can be opened."""
+    words = [w for w in query.split() if w]
+    hits = []
+    for plan, node, path in data.nodes.values():
+        if filters["plan"] and plan.id != filters["plan"]:
+            continue
+        if filters["kind"] and node.kind != filters["kind"]:
+            continue
+        score = sum(node.text.count(w) for w in words)
+        if score and all(w in node.text for w in words):
+            hits.append({"id": node.id, "plan": plan.title, "plan_id": plan.id, "kind": node.kind,
+                         "title": node.title, "path": [p.title for p in path], "text": node.text,
+                         "score": float(score), "highlight": str(mark(node.text, words)), "themes": []})
+    hits.sort(key=lambda h: -h["score"])
+    pages = math.ceil(len(hits) / limit)
+    return {"query": query, "total": len(hits), "expanded": [], "facets": {},
+            "hits": hits[(number - 1) * limit: number * limit], "page": number, "pages": pages}
+
+
+def mark(text: str, words: list[str], width: int = 160) -> Markup:
+    """Return an escaped snippet of ``text`` around the first word, with every word in <mark>."""
+    first = min((text.find(w) for w in words if w in text), default=0)
+    start = max(0, first - width // 3)
+    snippet = escape(("…" if start else "") + text[start: start + width] + ("…" if start + width < len(text) else ""))
+    for word in words:
+        snippet = Markup(snippet.replace(escape(word), Markup("<mark>") + escape(word) + Markup("</mark>")))
+    return snippet

@@ -1,0 +1,80 @@
+"""Trace: goal → tasks → projects, places, organisations and targets; and the reverse from a project or place."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from web.errors import Unavailable
+from web.present import anchor, kind_label
+from web.render import page
+from web.state import Corpus, corpus, graph_call
+
+bp = Blueprint("trace", __name__)
+
+
+@bp.route("/trace")
+@page("trace.html")
+def trace() -> dict:
+    """Pick a goal (or a project or place) and show its tree with source links."""
+    data = corpus()
+    goal = request.args.get("goal", "").strip()[:200]
+    source = request.args.get("from", "").strip()[:200]
+    plan = request.args.get("plan", "").strip() or None
+    if plan:
+        data.plan(plan)
+    result = None
+    if goal:
+        result = call(data, "trace", goal, plan)
+    elif source:
+        result = call(data, "trace_from", source)
+    if result and result.get("tree"):
+        result["tree"] = decorate(data, result["tree"])
+    return {
+        "goal": goal, "from": source, "plan": plan or "", "result": result,
+        "goals": goal_choices(data), "sources": source_choices(data),
+        "plans": [{"id": p.id, "title": p.title} for p in data.plans],
+        "ready": graph_call("trace") is not None and data.store is not None,
+    }
+
+
+def call(data: Corpus, name: str, *args):
+    """Call a graph function on this build's store, or say the graph is not ready."""
+    func = graph_call(name)
+    if func is None or data.store is None:
+        raise Unavailable("知识图谱尚未构建完成，暂时无法追溯。")
+    return func(data.store, *args)
+
+
+def decorate(data: Corpus, node: dict) -> dict:
+    """Add the source link and kind label to every node of a trace tree."""
+    node_id = node.get("node") or node.get("source_node") or node.get("id", "")
+    if node_id in data.nodes:
+        plan, item, _ = data.nodes[node_id]
+        node.setdefault("url", f"/plan/{plan.id}#{anchor(item.id)}")
+    elif node.get("id") in data.entities:
+        node.setdefault("url", f"/entity/{node['id']}")
+    node["kind_label"] = kind_label(node.get("kind", ""))
+    node["children"] = [decorate(data, c) for c in node.get("children", [])]
+    return node
+
+
+def goal_choices(data: Corpus) -> list[dict]:
+    """The goals to pick from: the graph's list when it has one, else goal nodes of the outline."""
+    listing = graph_call("goals")
+    if listing is not None and data.store is not None:
+        return listing(data.store)
+    return [{"id": node.id, "label": node.title or node.text[:40], "plan": plan.title, "plan_id": plan.id}
+            for plan in data.plans for node in plan.walk() if node.kind == "goal"]
+
+
+def source_choices(data: Corpus) -> list[dict]:
+    """Projects and places to trace back from, most mentioned first."""
+    found = [(len(e.mentions), e) for plan in data.plans for e in plan.entities if e.type in ("project", "place")]
+    found.sort(key=lambda pair: -pair[0])
+    seen, out = set(), []
+    for _, entity in found:
+        if entity.label not in seen:
+            seen.add(entity.label)
+            out.append({"id": entity.id, "label": entity.label, "kind": entity.type,
+                        "kind_label": kind_label(entity.type)})
+    return out[:200]
