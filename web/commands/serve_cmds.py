@@ -1,0 +1,55 @@
+"""The ``serve`` command: the web app under waitress (or Flask's dev server with --debug)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from web.cli_common import Session, common
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址 / address to listen on")
+@click.option("--port", default=5000, show_default=True, type=int, help="端口 / port")
+@click.option("--debug", is_flag=True, help="Flask 开发服务器（自动重载）/ Flask dev server with reloader")
+@click.option("--allow-upload", is_flag=True, help="允许在网页上添加规划 / allow adding plans from the browser")
+@click.option("--threads", default=8, show_default=True, type=int, help="waitress 线程数 / worker threads")
+@common
+def serve(host: str, port: int, debug: bool, allow_upload: bool, threads: int, session: Session) -> None:
+    """Serve the web UI and JSON API; build corpus/ first when the data directory is empty.
+
+    Example: plangraph serve --port 5000 --allow-upload
+    """
+    from web.app import create_app
+
+    if session.data.current() is None:
+        build_corpus(session)
+    app = create_app({"DATA_DIR": str(session.data.root), "ALLOW_UPLOAD": allow_upload})
+    click.echo(f"规划图谱 plangraph: http://{host}:{port}/  (data: {session.data.root})", err=True)
+    if debug:
+        app.run(host=host, port=port, debug=True)
+        return
+    import waitress
+
+    waitress.serve(app, host=host, port=port, threads=threads, ident="plangraph")
+
+
+def build_corpus(session: Session) -> None:
+    """Build the bundled corpus into an empty data directory, showing progress."""
+    from web.build import BuildError, build
+
+    if not CORPUS.is_dir():
+        raise click.ClickException(f"{session.data.root}: no data built and no corpus/ to build; "
+                                   "run `plangraph build FILES` first")
+    click.echo(f"数据目录为空，正在构建 {CORPUS} … / building corpus first", err=True)
+    try:
+        report = build([CORPUS], session.data, lambda msg: click.echo(f"  {msg}", err=True))
+    except BuildError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"已构建 {len(report.plans)} 个规划 / built {len(report.plans)} plans", err=True)
+
+
+COMMANDS = [serve]
