@@ -1,10 +1,339 @@
-"""Places, organisations and projects named in a plan (placeholder: none yet)."""
+"""Places, organisations and projects named in a plan, with every mention.
+
+Names are found from their shape, the way a reader spots them: a suffix that
+says what the thing is (河北路, 海晶集团, 光伏发电项目), a Latin brand
+(金隅嘉品Mall), a list introduced as organisations (引进A、B等企业).  jieba gives
+the word boundaries; the left edge of a name is where a verb, a function word
+or punctuation begins (打造|以|文化产业|为|主题|的|广州道TOD艺术商圈).  A name
+needs a specific modifier, so 服务中心 or 重点项目 alone are not entities.
+Every label found is then looked up again in the whole text (one pass) to
+collect its other mentions, and variants of one name are merged.
+"""
 
 from __future__ import annotations
 
-from ingest.model import Entity, Plan
+import bisect
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from ingest import gazetteer as gz
+from ingest import segment
+from ingest.model import Entity, Mention, Node, Plan
+
+#: Longest label, in characters, per entity type.
+MAX_LEN = {"place": 12, "organisation": 14, "project": 16}
+
+#: Tokens after a road or 里 that show it ends a place name (延安里社区, 中央大道以西), not a postposition.
+_LI_NEXT = frozenset({"社区", "小区", "片区", "、", "南侧", "北侧", "东侧", "西侧", "两侧", "沿线", "和", "等",
+                      "以东", "以西", "以南", "以北"})
+
+#: Place suffixes whose modifier may be a common noun when the context shows a place (建材路片区).
+_ROADLIKE = frozenset({"路", "道", "街", "大道", "大街", "北路", "南路", "东路", "西路", "中路", "里"})
+
+#: A modifier made of numbers only (三大, 五个, 一带三) names nothing.
+_NUMERIC = re.compile(r"^[一二三四五六七八九十百千两几多]+[大个项类批条带区基地]*$")
+
+#: Road suffixes that end the previous name: 苏州路|扬州道 are two roads.
+_ROAD_STOP = frozenset({"路", "大道", "大街", "北路", "南路", "东路", "西路"})
+
+#: Words before a facility that show it is being built (新建…学校 is a project).
+_BUILD_BEFORE = frozenset({"新建", "建设", "建成", "打造", "扩建", "改造", "推进"})
+
+
+@dataclass
+class _Cand:
+    """One candidate mention: span, type, label and how sure its type is."""
+
+    start: int
+    end: int
+    type: str
+    label: str
+    strong_type: bool = False
+
+
+def _is_cjk(ch: str) -> bool:
+    """Tell whether ``ch`` is a CJK ideograph."""
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _namey(word: str) -> bool:
+    """Tell whether a token can be part of a name (ideographs, Latin letters, digits, hyphen)."""
+    return bool(word) and all(_is_cjk(c) or (c.isascii() and (c.isalnum() or c == "-")) for c in word)
+
+
+def _match_suffix(word: str) -> gz.Suffix | None:
+    """Return the longest name suffix that ``word`` ends with."""
+    table = gz.suffixes()
+    for k in range(min(len(word), gz.max_suffix_len()), 0, -1):
+        hit = table.get(word[-k:])
+        if hit:
+            return hit
+    return None
+
+
+def _proper(word: str) -> bool:
+    """Tell whether a word looks like part of a proper name (place name, unknown word, Latin)."""
+    if word.isascii():
+        return any(c.isalpha() for c in word)
+    return not segment.is_known(word) or segment.pos_tag(word) in gz.PROPER_TAGS
+
+
+def _weak(word: str) -> bool:
+    """Tell whether a modifier word is too general to name anything (服务, 三大, 商业综合体)."""
+    generic, table = gz.generic_words(), gz.suffixes()
+    if len(word) < 2 or word in generic or word in table or _NUMERIC.match(word):
+        return True
+    inner = _match_suffix(word)
+    return inner is not None and _weak(word[: len(word) - len(inner.text)])
+
+
+def _specific(mods: list[str], suffix: gz.Suffix, relaxed: bool = False) -> bool:
+    """Tell whether the modifier words make a name, not a common noun phrase."""
+    long = [w for w in mods if len(w) >= 2]
+    words = [w for w in long if not _weak(w)]
+    if not words:
+        return False
+    if relaxed or not suffix.strict:
+        return True
+    if suffix.type == "place":
+        # the word right before a place suffix names it: 河北|路, not 研究|街道
+        return words[-1] == long[-1] and _proper(words[-1])
+    return any(_proper(w) for w in words)
+
+
+def _compound_ok(word: str, head: str, suffix: gz.Suffix) -> bool:
+    """Tell whether a token that ends with a suffix is a name rather than a common word (渠道)."""
+    if word in gz.generic_labels():
+        return False
+    if not segment.is_known(word) or segment.pos_tag(word) in gz.PROPER_TAGS:
+        return True
+    return not suffix.strict and len(head) >= 2
+
+
+def _extend_left(text: str, toks: list, i: int, limit: int, head: bool) -> tuple[int, int, bool]:
+    """Walk left from token ``i`` over name-like tokens; return (start, stop index, quoted).
+
+    The word next to the suffix may be a verb (调处化解|中心); further left a verb,
+    adverb or number ends the name, and leading verbs are trimmed (改变|杭州道).
+    """
+    end, start, j = toks[i][2], toks[i][1], i - 1
+    free = i - 1 if not head else i
+    bounds = gz.boundary_words()
+    while j >= 0:
+        word, s, _ = toks[j]
+        if word == "”":
+            q = text.rfind("“", max(0, s - 16), s)
+            inner = text[q + 1:s] if q >= 0 else ""
+            if q < 0 or not _namey(inner) or end - q > limit + 2 or _weak(inner):
+                break
+            while j >= 0 and toks[j][1] >= q:
+                j -= 1
+            return q, j, True
+        if not _namey(word) or word in bounds or end - s > limit or word in _ROAD_STOP:
+            break
+        if len(word) > 2 and word[0] in bounds and not segment.is_known(word):
+            start = s + 1  # the HMM glued a function word to an unknown name: 以|海晶
+            break
+        if j < free and segment.pos_tag(word) in gz.STOP_TAGS:
+            break
+        start, j = s, j - 1
+    while j + 1 < free and segment.pos_tag(toks[j + 1][0]) in gz.TRIM_TAGS:
+        j += 1
+        start = toks[j + 1][1]
+    quoted = start > 0 and text[start - 1] == "“" and text[end:end + 1] == "”"
+    return start, j, quoted
+
+
+def _suffix_candidates(text: str, toks: list) -> list[_Cand]:
+    """Find names that end with a type suffix (路, 集团, 项目…)."""
+    found = []
+    for i, (word, _, end) in enumerate(toks):
+        suffix = _match_suffix(word)
+        if suffix is None:
+            continue
+        head = word[: len(word) - len(suffix.text)]
+        if head and not _compound_ok(word, head, suffix):
+            continue
+        nxt = toks[i + 1][0] if i + 1 < len(toks) else ""
+        if suffix.text == "里" and not head and nxt not in _LI_NEXT:
+            continue
+        start, j, quoted = _extend_left(text, toks, i, MAX_LEN[suffix.type], bool(head))
+        mods = [t[0] for t in toks[j + 1:i]] + ([head] if head else [])
+        if start > toks[j + 1][1] if j + 1 < i else False:
+            mods[0] = text[start:toks[j + 1][2]]
+        label = text[start:end].replace("“", "").replace("”", "")
+        if suffix.type == "project" and nxt in gz.suffixes() and gz.suffixes()[nxt].type == "place":
+            continue  # 中心|商务区: the name goes on
+        relaxed = suffix.text in _ROADLIKE and nxt in _LI_NEXT
+        if label in gz.generic_labels() or _NUMERIC.match(label):
+            continue
+        if not (quoted or _specific(mods, suffix, relaxed)):
+            continue
+        etype = suffix.type
+        prev = toks[j][0] if j >= 0 else ""
+        if suffix.build and (nxt in gz.BUILD_WORDS or prev in _BUILD_BEFORE):
+            etype = "project"
+        found.append(_Cand(start, end, etype, label))
+    return found
+
+
+def _latin_candidates(text: str, toks: list) -> list[_Cand]:
+    """Find Latin brand names, with an unknown Chinese prefix when there is one (金隅嘉品Mall)."""
+    by_end = {t[2]: k for k, t in enumerate(toks)}
+    found = []
+    for m in gz.latin_pattern().finditer(text):
+        word, start = m.group(), m.start()
+        if text[start - 1:start] in "_[" or text[m.end():m.end() + 1] in (":", "]"):
+            continue  # conversion artefacts such as [bookmark: _Toc123]
+        k = by_end.get(start)
+        while k is not None and k >= 0 and _is_cjk(toks[k][0][0]) and not segment.is_known(toks[k][0]):
+            start, k = toks[k][1], k - 1
+        low = word.lower()
+        if start == m.start():
+            if low in gz.LATIN_GENERIC or len(word) < 3:
+                continue
+            if not (any(c.islower() for c in word) or ("-" in word and len(word) >= 4)):
+                continue
+        found.append(_Cand(start, m.end(), "project", text[start:m.end()]))
+    return found
+
+
+def _org_candidates(text: str, toks: list) -> list[_Cand]:
+    """Find organisations from context: 引进A、B等企业, 以X为龙头 (X a known organisation name)."""
+    found = []
+    for m in gz.org_list_pattern().finditer(text):
+        pos = m.start(1)
+        for item in m.group(1).split("、"):
+            inner = item.strip("“”\"")
+            s = pos + item.find(inner)
+            if len(inner) >= 2 and inner not in gz.generic_labels():
+                found.append(_Cand(s, s + len(inner), "organisation", inner, strong_type=True))
+            pos += len(item) + 1
+    for i in range(1, len(toks) - 1):
+        word, s, e = toks[i]
+        if (len(word) >= 2 and segment.pos_tag(word) == "nt" and word not in gz.generic_labels()
+                and toks[i - 1][0] in gz.ORG_CONTEXT_BEFORE and toks[i + 1][0] in gz.ORG_CONTEXT_AFTER):
+            found.append(_Cand(s, e, "organisation", word, strong_type=True))
+    return found
+
+
+def _propagate(text: str, toks: list, cands: list[_Cand]) -> list[_Cand]:
+    """Add the other mentions of every label found, in one pass over the text."""
+    types: dict[str, Counter] = {}
+    for c in cands:
+        types.setdefault(c.label, Counter())[c.type] += 1 + 10 * c.strong_type
+    if not types:
+        return []
+    starts, ends = {t[1] for t in toks}, {t[2] for t in toks}
+    taken = {(c.start, c.end) for c in cands}
+    pattern = re.compile("|".join(re.escape(lab) for lab in sorted(types, key=len, reverse=True)))
+    extra = []
+    for m in pattern.finditer(text):
+        span, label = (m.start(), m.end()), m.group()
+        if span in taken or (len(label) < 4 and not (span[0] in starts and span[1] in ends)):
+            continue
+        extra.append(_Cand(*span, types[label].most_common(1)[0][0], label))
+    return extra
+
+
+def _variant(a: str, b: str) -> bool:
+    """Tell whether two labels of one type name the same thing (大沽炮台 / 大沽口炮台)."""
+    a, b = sorted((a.casefold(), b.casefold()), key=len)
+    if a == b or (len(a) >= 3 and b.endswith(a)):
+        return True
+    if len(a) < 3 or len(b) - len(a) > 2 or a[0] != b[0] or a[-2:] != b[-2:]:
+        return False
+    rest = iter(b)
+    return all(ch in rest for ch in a)
+
+
+def _groups(labels: list[str]) -> list[list[str]]:
+    """Group labels into variants of one name (union-find over the pairs)."""
+    parent = list(range(len(labels)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for x in range(len(labels)):
+        for y in range(x + 1, len(labels)):
+            if _variant(labels[x], labels[y]):
+                parent[root(y)] = root(x)
+    out: dict[int, list[str]] = {}
+    for k, lab in enumerate(labels):
+        out.setdefault(root(k), []).append(lab)
+    return list(out.values())
+
+
+def _locator(plan: Plan):
+    """Return a function giving the id of the deepest outline node containing a position."""
+    starts: dict[int, list[int]] = {}
+
+    def find(nodes: list[Node], pos: int) -> Node | None:
+        key = id(nodes)
+        if key not in starts:
+            starts[key] = [n.start for n in nodes]
+        k = bisect.bisect_right(starts[key], pos) - 1
+        for node in reversed(nodes[: k + 1]):
+            if node.start <= pos < node.end:
+                return node
+        return None
+
+    def locate(pos: int) -> str:
+        nodes, best = plan.outline, plan.id
+        while nodes:
+            node = find(nodes, pos)
+            if node is None:
+                break
+            best, nodes = node.id, node.children
+        return best
+
+    return locate
+
+
+def entity_id(etype: str, label: str) -> str:
+    """Return the stable, URL-safe id of an entity: type and a short hash of its label.
+
+    >>> entity_id("place", "河北路")
+    'place-bcad3d7659'
+    """
+    return f"{etype}-{hashlib.sha1(label.encode('utf-8')).hexdigest()[:10]}"
+
+
+def _dedupe(cands: list[_Cand]) -> list[_Cand]:
+    """Keep one candidate per span, preferring a type that came from context."""
+    best: dict[tuple[int, int], _Cand] = {}
+    for c in cands:
+        old = best.get((c.start, c.end))
+        if old is None or (c.strong_type and not old.strong_type):
+            best[(c.start, c.end)] = c
+    return sorted(best.values(), key=lambda c: (c.start, c.end))
+
+
+def _build(plan: Plan, cands: list[_Cand]) -> list[Entity]:
+    """Merge candidates into entities with their mentions, ordered by first mention."""
+    locate, entities = _locator(plan), []
+    for etype in ("place", "organisation", "project"):
+        mine = [c for c in cands if c.type == etype]
+        counts = Counter(c.label for c in mine)
+        for group in _groups(sorted(counts)):
+            label = max(group, key=lambda lab: (counts[lab], len(lab), lab))
+            members = set(group)
+            mentions = [Mention(locate(c.start), c.start, c.end, plan.text[c.start:c.end])
+                        for c in mine if c.label in members]
+            aliases = sorted(members - {label})
+            entities.append(Entity(entity_id(etype, label), etype, label, aliases, mentions))
+    return sorted(entities, key=lambda e: (e.mentions[0].start, e.type))
 
 
 def extract_entities(plan: Plan) -> list[Entity]:
-    """Return the entities of ``plan`` with every mention."""
-    return []
+    """Return the places, organisations and projects named in ``plan``, with every mention."""
+    toks = segment.tokens(plan.text)
+    cands = _suffix_candidates(plan.text, toks) + _latin_candidates(plan.text, toks)
+    cands = _dedupe(cands + _org_candidates(plan.text, toks))
+    cands = _dedupe(cands + _propagate(plan.text, toks, cands))
+    return _build(plan, cands)
