@@ -98,7 +98,7 @@ MENTION_RE = re.compile(
 #: Doubling: 翻一番 (×2), 翻两番 (×4), with the baseline year when stated (较2020年).
 DOUBLING_RE = re.compile(r"(?:[较比](?P<year>(?:19|20)\d\d)年)?翻(?P<times>[一两二三])番")
 #: The year a sentence aims at: 到2027年, 至2030年底, 2025年前.
-YEAR_RE = re.compile(r"(?:到|至|在|于|力争|争取)\s*((?:19|20)\d\d)\s*年|((?:19|20)\d\d)\s*年(?:底|末)?前")
+YEAR_RE = re.compile(r"(?:到|(?<![截])至|在|于|力争|争取)\s*((?:19|20)\d\d)\s*年|((?:19|20)\d\d)\s*年(?:底|末)?前")
 #: A bare year mentioned in a sentence.
 ANY_YEAR_RE = re.compile(r"((?:19|20)\d\d)\s*年")
 #: A baseline year: 较2020年, 比2015年.
@@ -108,13 +108,13 @@ PAST_SECTION_RE = re.compile(r"发展基础|回顾|成就|成效|进展|总结|�
 #: Wording of a past result in a sentence.
 PAST_WORDS_RE = re.compile(r"截至|截止|已建成|已完成|已经|共计|同比|比上年|过去一年|过去五年|这五年|期间共|以来")
 #: Wording of an aim: it overrides past wording.
-FUTURE_WORDS_RE = re.compile(r"到\s*20\d\d|至\s*20\d\d|力争|确保|争取|计划|目标|将|预计|推动|今年|未来|以上|"
+FUTURE_WORDS_RE = re.compile(r"到\s*20\d\d|(?<![截])至\s*20\d\d|力争|确保|争取|计划|目标|将|预计|推动|今年|未来|以上|"
                              r"不低于|不少于")
 #: Clause delimiters inside a sentence.
 CLAUSE_SPLIT_RE = re.compile(r"[，,：:（）()]")
 #: Time and modality words that open a clause but are not the indicator.
 LEAD_RE = re.compile(r"^(?:(?:到|至|在)?\s*(?:20\d\d)\s*年(?:底|末|前)?|力争|确保|争取|未来[一二三四五两]年|"
-                     r"[一二三四五两]年内|“?十[三四五六]五”?(?:期间|末|时期)?|全年|其中|同时|此外|进一步|努力|积极|"
+                     r"[一二三四五两]年内|(?:到|至)?“?十[三四五六]五”?(?:期间|末|时期)?|全年|(?:平均)?每年|其中|同时|此外|进一步|努力|积极|"
                      r"要|将|使|把|推动|实现|基本|分别|累计|共|预计|年度)+")
 #: Verbs and adverbs that end the text before a number but are not the indicator.
 TAIL_RE = re.compile(r"(?:分别|基本|稳定|总体|累计|力争|再|共|约|总计|合计|实现|达到|达|为|超过|保持|提高|提升|增长|"
@@ -135,6 +135,8 @@ SKIP_BEFORE_RE = re.compile(r"(?:第|每|[A-Za-z]|\d[.．]|No\.)$")
 CUE_RE = re.compile(r"到|至|力争|确保|争取|达|以上|不少于|不低于|不超过|控制|提高|提升|新增|新建|建设|建成|打造|"
                     r"培育|引进|创建|累计|年均|突破|超过|实现|完成|以内|以下|左右|每年|目标|翻|增长|下降|减少|降低|缩短|覆盖|预计|"
                     r"培训|改造|整治|种植|补种|新种|开展|举办|引育|认定|扶持|发放|服务|新开工|签约|落地")
+#: A Chinese numeral needs a digit (十 counts): 万/亿 alone belong to a unit.
+CN_DIGIT_RE = re.compile("[一二三四五六七八九两十]")
 #: Connectors left before a number that follows another one (…98%、帮教率…).
 CONNECTOR_RE = re.compile(r"^[、和及与以并且或，,\s]+")
 
@@ -160,8 +162,8 @@ def mentions(sentence: str) -> Iterator[dict]:
         cn = not re.match(r"\d", num)
         if value is None or in_quotes(sentence, m.start()) or SKIP_BEFORE_RE.search(sentence[: m.start("num")]):
             continue
-        if cn and (value <= 1 or len(num) > 4 or m.group("unit") in ("%", "％")):
-            continue  # 一个/一批 are wording, not counts
+        if cn and (value <= 1 or len(num) > 4 or m.group("unit") in ("%", "％") or not CN_DIGIT_RE.search(num)):
+            continue  # 一个/一批 are wording, not counts; 亿元 alone is a unit
         if re.match(r"\d", sentence[m.end():m.end() + 1] or "x"):
             continue
         pre, post = m.group("pre") or "", m.group("post") or ""
@@ -205,7 +207,7 @@ def respectively(sentence: str, found: list[dict]) -> dict[int, str]:
     if not m:
         return out
     subject = TAIL_RE.sub("", LEAD_RE.sub("", m.group(1)[clause_start(m.group(1), len(m.group(1))):]))
-    parts = [p for p in re.split(r"[和、及与]", subject) if p]
+    parts = [p for p in re.split(r"[和、及]", subject) if p]
     after = [i for i, f in enumerate(found) if f["start"] > m.end() and clause_start(sentence, f["start"])
              <= m.end()]
     if len(parts) >= 2 and len(after) == len(parts):
