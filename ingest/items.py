@@ -23,12 +23,13 @@ MARKERS = [
     re.compile(rf"([{CIRCLED}])"),
 ]
 
-LEAD_END = re.compile(r"[。；;：:！？!?]")
+LEAD_END = re.compile(r"[。；;：:]")
 MAX_LEAD = 30
 
 BACKGROUND = re.compile(r"发展基础|发展环境|规划背景|背景|现状|形势|回顾|成就|进展|总结|执行情况|前言|指导思想|说明")
 PRINCIPLE = re.compile(r"原则")
 GOAL = re.compile(r"目标|愿景")
+TASK = re.compile(r"任务|工作|举措|措施|安排|行动")
 DASH_PRINCIPLE = re.compile(r"^(?:—{1,2}|-{2}|－{1,2})\s*坚持")
 
 
@@ -96,7 +97,7 @@ def context_of(title: str) -> str | None:
         return "background"
     if PRINCIPLE.search(title):
         return "principle"
-    if GOAL.search(title):
+    if GOAL.search(title) and not TASK.search(title):
         return "goal"
     return None
 

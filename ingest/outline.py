@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ingest import items
 from ingest.model import Node
-from ingest.numbering import EXPLICIT_KINDS, Number, content_span, is_wrapped_bold, match_number
+from ingest.numbering import EXPLICIT_KINDS, Number, content_span, is_wrapped_bold, match_number, numeral_value
 from ingest.read import SourceLine
 from ingest.tables import find_table_blocks
 
@@ -46,7 +46,7 @@ class Line:
 class Open:
     """An open level of the tree: its rank, style, last number and node."""
 
-    rank: int
+    rank: float
     style: str
     family: str
     value: int
@@ -56,14 +56,21 @@ class Open:
 
 @dataclass
 class Builder:
-    """Grows the tree line by line, keeping the stack of open levels."""
+    """Grows the tree line by line, keeping the stack of open levels.
+
+    Paragraphs attach to the deepest open level, heading or numbered item; an
+    item that ends up holding real content is promoted to a heading later.
+    """
 
     roots: list[Node] = field(default_factory=list)
     stack: list[Open] = field(default_factory=list)
     order: list[str] = field(default_factory=list)
-    styles: dict[int, str] = field(default_factory=dict)
+    styles: dict[int, str] = field(default_factory=dict)  # heading node -> style
+    item_styles: dict[int, str] = field(default_factory=dict)  # numbered item node -> style
+    inline: dict[int, int] = field(default_factory=dict)  # item node -> children split from its own line
+    last: dict[float, tuple[int, bool]] = field(default_factory=dict)  # rank -> (parent id, was heading)
 
-    def rank_for(self, style: str, family: str, value: int) -> tuple[int, str]:
+    def rank_for(self, style: str, family: str, value: int) -> tuple[float, str]:
         """Return the rank (and canonical style) a numbered or styled line belongs to."""
         for entry in reversed(self.stack):
             if entry.style == style:
@@ -73,25 +80,42 @@ class Builder:
                 return entry.rank, entry.style
         if style not in self.order:
             self.order.append(style)
-        return self.order.index(style), style
+        rank = float(self.order.index(style))
+        if value == 1 and self.stack and rank <= self.stack[-1].rank:
+            # A sequence that starts afresh opens a level below, it does not close one.
+            return self.stack[-1].rank + 0.01, style
+        return rank, style
 
-    def open(self, line: Line, node: Node, heading: bool) -> None:
-        """Place a numbered or styled node and open its level."""
+    def open(self, line: Line) -> None:
+        """Place a numbered or styled line and open its level."""
         style = line.number.style if line.number else line.style
         family = line.number.family if line.number else ""
         value = line.number.value if line.number else 0
         rank, canonical = self.rank_for(style, family, value)
         while self.stack and self.stack[-1].rank >= rank:
             self.stack.pop()
-        self.attach(node, self.stack[-1].node if self.stack else None)
+        parent = self.stack[-1].node if self.stack else None
+        # Siblings that began as items stay items: one level is numbered one way.
+        heading = line.heading and self.last.get(rank, (None, True)) != (id(parent), False)
+        node = heading_node(line) if heading else content_node(line.text, line.start, line.number.text)
+        self.attach(node, parent)
         self.stack.append(Open(rank, canonical, family, value, node, heading))
+        self.last[rank] = (id(parent), heading)
         if heading:
             self.styles[id(node)] = style
+        else:
+            self.item_styles[id(node)] = style
+            self.inline[id(node)] = len(node.children)
 
-    def add_content(self, node: Node) -> None:
-        """Attach a paragraph or table to the deepest open heading."""
-        parent = next((e.node for e in reversed(self.stack) if e.heading), None)
-        self.attach(node, parent)
+    def add_content(self, node: Node, plain: bool = False) -> None:
+        """Attach a paragraph or table to the deepest open level.
+
+        A ``plain`` paragraph (no lead sentence, no enumeration) closes open
+        items first: the lead-sentence paragraphs of an item run end with it.
+        """
+        while plain and self.stack and not self.stack[-1].heading:
+            self.stack.pop()
+        self.attach(node, self.stack[-1].node if self.stack else None)
 
     def attach(self, node: Node, parent: Node | None) -> None:
         """Append ``node`` to ``parent`` (or to the roots)."""
@@ -128,9 +152,21 @@ def analyse(lines: list[SourceLine], offsets: list[int]) -> list[Line | None]:
             continue
         styled = src.level is not None or src.bold or is_wrapped_bold(src.text)
         style = (f"L{src.level}" if src.level is not None else "bold") if styled else None
-        out.append(Line(offset + a, text, match_number(text), style))
+        out.append(Line(offset + a, text, line_number(text), style))
     mark_headings([x for x in out if x is not None])
     return out
+
+
+def line_number(text: str) -> Number | None:
+    """Return a line's heading number, or its lone leading enumeration marker (一是…)."""
+    found = match_number(text)
+    if found:
+        return found
+    _, enum = items.split_enumeration(text)
+    if len(enum) == 1 and enum[0][0] == 0:
+        marker = enum[0][2]
+        return Number("shi", "shi", numeral_value(marker[:-1]), marker, text[len(marker):])
+    return None
 
 
 def mark_headings(lines: list[Line]) -> None:
@@ -164,12 +200,11 @@ def place(builder: Builder, line: Line) -> None:
         node = Node("", "table", caption.group(2) or caption.group(1), caption.group(1).replace(" ", ""),
                     line.text, line.start, line.start + len(line.text))
         builder.add_content(node)
-    elif line.heading:
-        builder.open(line, heading_node(line), heading=True)
-    elif line.number:
-        builder.open(line, content_node(line.text, line.start, line.number.text), heading=False)
+    elif line.heading or line.number:
+        builder.open(line)
     else:
-        builder.add_content(content_node(line.text, line.start, ""))
+        node = content_node(line.text, line.start, "")
+        builder.add_content(node, plain=not node.children and not items.lead_title(line.text))
 
 
 def heading_node(line: Line) -> Node:
@@ -182,12 +217,13 @@ def heading_node(line: Line) -> Node:
 
 def content_node(text: str, start: int, number: str) -> Node:
     """Make an item or paragraph node, splitting out any inline enumeration as children."""
-    body = text[len(number):].lstrip() if number else text
-    lead_end, enum = items.split_enumeration(text)
-    own = text[:lead_end] if enum else text
-    title = items.lead_title(body) or items.short_title(body) if own else ""
+    skip = len(text) - len(text[len(number):].lstrip()) if number else 0
+    body = text[skip:]
+    lead_end, enum = items.split_enumeration(body)
+    own = text[: skip + lead_end] if enum else text
+    title = items.lead_title(body) or items.short_title(body) if own.strip() else ""
     node = Node("", "paragraph", title, number, own, start, start + len(text))
-    for s, e, num in enum:
+    for s, e, num in ((s + skip, e + skip, num) for s, e, num in enum):
         sub = text[s:e][len(num):].lstrip("，,、：: ")
         child = Node("", "paragraph", items.lead_title(sub) or items.short_title(sub), num, text[s:e],
                      start + s, start + e)
@@ -210,6 +246,7 @@ def table_node(lines: list[SourceLine], offsets: list[int], first: int, stop: in
 
 def finish(builder: Builder, plan_id: str) -> None:
     """Lift enumerations out of lead-less paragraphs, settle kinds, spans and ids."""
+    builder.roots[:] = promote(builder.roots, builder)
     builder.roots[:] = lift(builder.roots)
     for node in builder.roots:
         if id(node) not in builder.styles:
@@ -217,6 +254,23 @@ def finish(builder: Builder, plan_id: str) -> None:
         settle(node, builder.styles, None, None)
     for i, node in enumerate(builder.roots, 1):
         number(node, f"{plan_id}/{i}")
+
+
+def promote(nodes: list[Node], builder: Builder) -> list[Node]:
+    """Make items that hold content headings; hand a lone trailing paragraph back to the parent."""
+    out: list[Node] = []
+    for node in nodes:
+        node.children = promote(node.children, builder)
+        out.append(node)
+        if id(node) not in builder.item_styles:
+            continue
+        extra = node.children[builder.inline[id(node)]:]
+        if len(extra) >= 2 or any(c.number or id(c) in builder.styles for c in extra):
+            builder.styles[id(node)] = builder.item_styles[id(node)]
+        elif extra:
+            del node.children[builder.inline[id(node)]:]
+            out.extend(extra)
+    return out
 
 
 def lift(nodes: list[Node]) -> list[Node]:
