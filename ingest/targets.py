@@ -113,8 +113,8 @@ FUTURE_WORDS_RE = re.compile(r"到\s*20\d\d|(?<![截])至\s*20\d\d|力争|确保
 #: Clause delimiters inside a sentence.
 CLAUSE_SPLIT_RE = re.compile(r"[，,：:（）()]")
 #: Time and modality words that open a clause but are not the indicator.
-LEAD_RE = re.compile(r"^(?:(?:到|至|在)?\s*(?:20\d\d)\s*年(?:底|末|前)?|力争|确保|争取|未来[一二三四五两]年|"
-                     r"[一二三四五两]年内|(?:到|至)?“?十[三四五六]五”?(?:期间|末|时期)?|全年|(?:平均)?每年|其中|同时|此外|进一步|努力|积极|"
+LEAD_RE = re.compile(r"^(?:\d+[．.、](?!\d)|(?:到|至|在)?\s*(?:20\d\d)\s*年(?:底|末|前)?|力争|确保|争取|"
+                     r"未来[一二三四五两]年|[一二三四五两]年内|(?:到|至)?“?十[三四五六]五”?(?:期间|末|时期)?|全年|(?:平均)?每年|其中|同时|此外|进一步|努力|积极|"
                      r"要|将|使|把|推动|实现|基本|分别|累计|共|预计|年度)+")
 #: Verbs and adverbs that end the text before a number but are not the indicator.
 TAIL_RE = re.compile(r"(?:分别|基本|稳定|总体|累计|力争|再|共|约|总计|合计|实现|达到|达|为|超过|保持|提高|提升|增长|"
