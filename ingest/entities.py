@@ -33,7 +33,7 @@ _LI_NEXT = frozenset({"社区", "小区", "片区", "、", "南侧", "北侧", "
 _ROADLIKE = frozenset({"路", "道", "街", "大道", "大街", "北路", "南路", "东路", "西路", "中路", "里"})
 
 #: A modifier made of numbers only (三大, 五个, 一带三) names nothing.
-_NUMERIC = re.compile(r"^[一二三四五六七八九十百千两几多]+[大个项类批条带区基地]*$")
+_NUMERIC = re.compile(r"^(?:[一二三四五六七八九十百千两几多]+[大个项类批条带区基地心核]*)+$")
 
 #: Road suffixes that end the previous name: 苏州路|扬州道 are two roads.
 _ROAD_STOP = frozenset({"路", "大道", "大街", "北路", "南路", "东路", "西路"})
@@ -238,15 +238,28 @@ def _propagate(text: str, toks: list, cands: list[_Cand]) -> list[_Cand]:
     return extra
 
 
-def _variant(a: str, b: str) -> bool:
-    """Tell whether two labels of one type name the same thing (大沽炮台 / 大沽口炮台)."""
-    a, b = sorted((a.casefold(), b.casefold()), key=len)
-    if a == b or (len(a) >= 3 and b.endswith(a)):
-        return True
-    if len(a) < 3 or len(b) - len(a) > 2 or a[0] != b[0] or a[-2:] != b[-2:]:
+def _abbreviates(a: str, b: str) -> bool:
+    """Tell whether ``a`` is a short form of ``b`` with a few characters left out (大沽炮台 / 大沽口炮台)."""
+    if len(a) < 3 or not 0 < len(b) - len(a) <= 2 or a[0] != b[0] or a[-2:] != b[-2:] or a in b:
         return False
     rest = iter(b)
     return all(ch in rest for ch in a)
+
+
+def _variant(a: str, b: str) -> bool:
+    """Tell whether two labels of one type name the same thing (大沽炮台 / 大沽口炮台, 滨海新区 / 天津市滨海新区)."""
+    a, b = sorted((a.casefold(), b.casefold()), key=len)
+    return a == b or (len(a) >= 3 and b.endswith(a)) or _abbreviates(a, b)
+
+
+def _best_label(group: list[str], counts: Counter) -> str:
+    """Pick the label of a merged entity: the most used, counting short forms for their full name."""
+
+    def score(lab: str) -> tuple[int, int, str]:
+        shorts = sum(counts[o] for o in group if _abbreviates(o.casefold(), lab.casefold()))
+        return counts[lab] + shorts, len(lab), lab
+
+    return max(group, key=score)
 
 
 def _groups(labels: list[str]) -> list[list[str]]:
@@ -321,7 +334,7 @@ def _build(plan: Plan, cands: list[_Cand]) -> list[Entity]:
         mine = [c for c in cands if c.type == etype]
         counts = Counter(c.label for c in mine)
         for group in _groups(sorted(counts)):
-            label = max(group, key=lambda lab: (counts[lab], len(lab), lab))
+            label = _best_label(group, counts)
             members = set(group)
             mentions = [Mention(locate(c.start), c.start, c.end, plan.text[c.start:c.end])
                         for c in mine if c.label in members]
