@@ -26,6 +26,9 @@ from ingest.read import SourceLine
 from ingest.tables import find_table_blocks
 
 MAX_HEADING = 50
+MAX_BARE = 25
+MIN_BODY = 40
+BARE_STOP = re.compile(r"[。；;，,：:！？!?、]")
 INNER_STOP = re.compile(r"[。；;！？!?：:]")
 CAPTION = re.compile(r"^((?:专栏|表)\s*\d+)[\s　:：]*(.*)$")
 KIND_STEPS = ["part", "chapter", "section", "subsection"]
@@ -153,8 +156,24 @@ def analyse(lines: list[SourceLine], offsets: list[int]) -> list[Line | None]:
         styled = src.level is not None or src.bold or is_wrapped_bold(src.text)
         style = (f"L{src.level}" if src.level is not None else "bold") if styled else None
         out.append(Line(offset + a, text, line_number(text), style))
-    mark_headings([x for x in out if x is not None])
+    kept = [x for x in out if x is not None]
+    mark_bare_headings(kept)
+    mark_headings(kept)
     return out
+
+
+def mark_bare_headings(lines: list[Line]) -> None:
+    """Style short unpunctuated lines between body paragraphs as headings (plain-text exports lose bold).
+
+    Only when there are several, so a lone 前言 or subtitle does not become a level.
+    """
+    found = [line for i, line in enumerate(lines[1:-1], 1)
+             if not line.number and not line.style and len(line.text) <= MAX_BARE
+             and not BARE_STOP.search(line.text)
+             and len(lines[i - 1].text) >= MIN_BODY and len(lines[i + 1].text) >= MIN_BODY]
+    if len(found) >= 2:
+        for line in found:
+            line.style = "bare"
 
 
 def line_number(text: str) -> Number | None:
