@@ -66,6 +66,8 @@ def _namey(word: str) -> bool:
 def _match_suffix(word: str) -> gz.Suffix | None:
     """Return the longest name suffix that ``word`` ends with."""
     table = gz.suffixes()
+    if word[-1:] not in gz.suffix_last_chars():
+        return None
     for k in range(min(len(word), gz.max_suffix_len()), 0, -1):
         hit = table.get(word[-k:])
         if hit:
@@ -136,8 +138,11 @@ def _extend_left(text: str, toks: list, i: int, limit: int, head: bool) -> tuple
         if len(word) > 2 and word[0] in bounds and not segment.is_known(word):
             start = s + 1  # the HMM glued a function word to an unknown name: 以|海晶
             break
-        if j < free and segment.pos_tag(word) in gz.STOP_TAGS:
+        tag = segment.pos_tag(word)
+        if (j < free and tag in gz.STOP_TAGS) or (tag == "v" and len(word) == 1):
             break
+        if j < i - 1 and word in gz.suffixes() and gz.suffixes()[word].type == "project":
+            break  # 葡小镇|获评…街区: a name ends here
         start, j = s, j - 1
     while j + 1 < free and segment.pos_tag(toks[j + 1][0]) in gz.TRIM_TAGS:
         j += 1

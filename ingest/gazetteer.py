@@ -77,6 +77,12 @@ def max_suffix_len() -> int:
 
 
 @cache
+def suffix_last_chars() -> frozenset[str]:
+    """Return the last characters of all suffixes (a fast first test)."""
+    return frozenset(s[-1] for s in suffixes())
+
+
+@cache
 def generic_words() -> frozenset[str]:
     """Return words that never make a name specific (重点, 服务, 社区…)."""
     return _words("generic.txt")

@@ -8,6 +8,7 @@ tokenizer (about a second) and later calls reuse it from any thread.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Iterable
@@ -80,7 +81,13 @@ def tokens(text: str) -> list[tuple[str, int, int]]:
     >>> tokens("推进城市更新")
     [('推进', 0, 2), ('城市更新', 2, 6)]
     """
-    return list(tokenizer().tokenize(text))
+    return list(_tokens_cached(text))
+
+
+@functools.lru_cache(maxsize=8)
+def _tokens_cached(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Tokenize once per text: entities, search and graph all cut the same plan text."""
+    return tuple(tokenizer().tokenize(text))
 
 
 def add_words(words: Iterable[str]) -> None:
