@@ -10,7 +10,7 @@ from flask import Blueprint, Response, request
 from markupsafe import Markup, escape
 
 from ingest.model import NODE_KINDS
-from web.present import anchor, citation, kind_label
+from web.present import anchor, citation, kind_label, short_title
 from web.render import int_param, page
 from web.state import Corpus, corpus
 
@@ -46,18 +46,19 @@ def search() -> dict:
         "theme": request.args.get("theme", "").strip() or None,
     }
     if filters["plan"]:
-        data.plan(filters["plan"])
+        filters["plan"] = plan_id(data, filters["plan"])
     wants_csv = request.environ.get("plangraph.format") == "csv"
-    number = 1 if wants_csv else int_param("page", 1)
-    limit = CSV_LIMIT if wants_csv else int_param("limit", PER_PAGE, 1, 100)
+    number = int_param("page", 1)
+    limit = int_param("limit", PER_PAGE, 1, 100)
     explain = request.args.get("explain", "") not in ("", "0")
     if not query:
         result = {"query": "", "total": 0, "expanded": [], "hits": [], "facets": {}, "page": 1, "pages": 0}
-    elif data.searcher is not None:
-        result = data.searcher.search(query, **filters, limit=limit, page=number, explain=explain)
+    elif wants_csv:
+        result = all_hits(data, query, filters)
     else:
-        result = fallback_search(data, query, filters, limit, number)
+        result = run(data, query, filters, limit, number, explain)
     result["hits"] = [decorate(data, hit) for hit in result.get("hits", [])]
+    result["facets"] = facet_view(data, result.get("facets") or {})
     return {
         **result,
         "filters": {k: v or "" for k, v in filters.items()},
@@ -66,6 +67,52 @@ def search() -> dict:
         "kinds": [{"id": k, "label": kind_label(k)} for k in NODE_KINDS],
         "engine": "index" if data.searcher is not None else "fallback",
     }
+
+
+def plan_id(data: Corpus, ref: str) -> str:
+    """Accept a plan's id or its full title (facet values are titles); return the id."""
+    for plan in data.plans:
+        if ref in (plan.id, plan.title):
+            return plan.id
+    return data.plan(ref).id
+
+
+def run(data: Corpus, query: str, filters: dict, limit: int, number: int, explain: bool = False) -> dict:
+    """One page of results from the index (or the fallback while there is none)."""
+    if data.searcher is None:
+        return fallback_search(data, query, filters, limit, number)
+    return data.searcher.search(query, **filters, limit=limit, page=number, explain=explain)
+
+
+def all_hits(data: Corpus, query: str, filters: dict) -> dict:
+    """Every hit up to CSV_LIMIT, page by page, for the CSV export."""
+    first = run(data, query, filters, 100, 1)
+    hits = list(first["hits"])
+    for number in range(2, min(first.get("pages", 1), CSV_LIMIT // 100) + 1):
+        hits += run(data, query, filters, 100, number)["hits"]
+    return {**first, "hits": hits}
+
+
+FACET_LABELS = {"plan": "规划", "kind": "类型", "theme": "主题", "chapter": "章节"}
+FILTERABLE = ("plan", "kind", "theme")
+
+
+def facet_view(data: Corpus, facets: dict) -> list[dict]:
+    """Facets as [{"name","label","filter","values":[{"value","label","count"}]}] for both renderers."""
+    titles = {p.title: p.id for p in data.plans}
+    shorts = {p.title: short_title(p) for p in data.plans}
+    out = []
+    for name, values in facets.items():
+        pairs = values.items() if isinstance(values, dict) else values
+        items = []
+        for value, count in sorted(pairs, key=lambda pair: -pair[1]):
+            shown = kind_label(value) if name == "kind" else shorts.get(value, value) if name == "plan" else value
+            items.append({"value": titles.get(value, value) if name == "plan" else value, "label": shown,
+                          "count": count})
+        if items:
+            out.append({"name": name, "label": FACET_LABELS.get(name, name), "filter": name in FILTERABLE,
+                        "values": items})
+    return out
 
 
 def decorate(data: Corpus, hit: dict) -> dict:
