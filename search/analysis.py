@@ -12,8 +12,8 @@ schema pickles them:
   differently (老 in 老年人, 充电 in 充电桩).
 
 >>> [t.text for t in chinese_analyzer()("新能源汽车")]
-['新能源', '能源', '汽车']
->>> [(t.text, t.pos) for t in word_analyzer()("建设TOD综合体")]
+['新能源汽车', '能源', '汽车', '新能源']
+>>> [(t.text, t.pos) for t in word_analyzer()("建设TOD综合体", positions=True)]
 [('建设', 0), ('tod', 1), ('综合体', 2)]
 >>> [t.text for t in ngram_analyzer()("充电桩")]
 ['充', '充电', '电', '电桩', '桩']
@@ -166,7 +166,7 @@ def query_words(text: str) -> list[str]:
     """Segment free query text into the content words to search for.
 
     >>> query_words("加强 生活垃圾分类的宣传")
-    ['加强', '生活', '垃圾', '分类', '宣传']
+    ['加强', '生活', '垃圾分类', '宣传']
     """
     return [t.text for t in word_analyzer()(text)]
 

@@ -4,10 +4,10 @@ A match is widened to the word boundaries of the text's own segmentation, so a
 word is never cut in half, and a lone character is only marked when it was
 asked for on its own (not 年 because 2027年 was asked).
 
->>> highlight("推广新能源汽车<充电桩>", ["能源", "充电"])
-'推广<b>新能源</b>汽车&lt;<b>充电桩</b>&gt;'
+>>> highlight("发展新能源，建设<充电桩>", ["能源", "充电"])
+'发展<b>新能源</b>，建设&lt;<b>充电桩</b>&gt;'
 >>> highlight("到2027年底，2026年完成", needles(["2027", "年"], ["2027年"]))
-'到<b>2027年底</b>，2026年完成'
+'到<b>2027年</b>底，2026年完成'
 """
 
 from __future__ import annotations
@@ -60,14 +60,24 @@ def merge(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def widen(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Stretch each span to the boundaries of the words it touches."""
+    """Stretch a span that lies inside one word to that whole word (能源 → 新能源).
+
+    A span across several words is kept as it is: there the text's segmentation
+    disagrees with the match (医养 in 医养活力 is 医|养活|力), and widening would
+    mark a word that is not there.
+
+    >>> [("新能源汽车推广"[s:e]) for s, e in widen("新能源汽车推广", [(1, 3)])]
+    ['新能源汽车']
+    >>> [("医养活力社区"[s:e]) for s, e in widen("医养活力社区", [(0, 2)])]
+    ['医养']
+    """
     if not found:
         return []
     words = spans(text)
     out = []
     for s, e in found:
         ws = [(a, b) for _, a, b in words if a < e and b > s]
-        out.append((min([s, *(a for a, _ in ws)]), max([e, *(b for _, b in ws)])))
+        out.append(ws[0] if len(ws) == 1 else (s, e))
     return merge(out)
 
 

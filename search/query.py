@@ -141,3 +141,17 @@ def build(p: Parsed, expansions: list[str]) -> Query | None:
         must = required[0] if len(required) == 1 else And(required)
         return AndMaybe(must, scored) if scored is not None else must
     return scored
+
+
+def relaxed(p: Parsed) -> Query | None:
+    """A looser query for when nothing matched: any half of the character pairs of each long word.
+
+    >>> relaxed(parse("河长制")).minmatch, [t.text for t in relaxed(parse("河长制")).subqueries]
+    (1, ['河长', '长制'])
+    """
+    parts = []
+    for text in [*p.phrases, *(w for w in p.words if len(w) > 2)]:
+        grams = ngrams(text)
+        if len(grams) > 1:
+            parts.append(Or([Term("ngram", g) for g in unique(grams)], minmatch=max(1, len(grams) // 2)))
+    return Or(parts) if len(parts) > 1 else (parts[0] if parts else None)

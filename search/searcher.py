@@ -14,6 +14,7 @@ from whoosh import sorting
 from whoosh.query import And, Every, NullQuery, Or, Query, Term
 
 from search import query as Q
+from search.analysis import ngrams
 from search.errors import BadParameter
 from search.highlight import SNIPPET, highlight, marked, needles
 
@@ -21,6 +22,10 @@ Expander = Callable[[str], list[str]]
 MAX_LIMIT = 100
 #: Facets as whoosh groupings; themes overlap (a unit has several).
 FACETS = {"plan": "plan_id", "kind": "kind", "chapter": "chapter", "theme": "themes"}
+#: Prior weight of a unit kind: items and paragraphs are what staff look for; a bare heading or an
+#: entity name is a pointer to them, so it ranks below an item that says the same thing.
+KIND_WEIGHTS = {"entity": 0.4, "part": 0.6, "chapter": 0.6, "section": 0.6, "subsection": 0.6,
+                "target": 0.8, "table": 0.8, "paragraph": 0.9}
 
 
 class Searcher:
@@ -109,49 +114,69 @@ class Searcher:
     def run(self, q: Query, filt: Query | None, p: Q.Parsed, expanded: list[str], limit: int, page: int,
             out: dict, explain: bool) -> None:
         """Run ``q`` and fill ``out`` with the page of hits and the facets."""
-        s = self.whoosh()
-        groups = {name: sorting.FieldFacet(field, allow_overlap=name == "theme") for name, field in FACETS.items()}
-        res = s.search(q, filter=filt, limit=None, collapse="group", collapse_limit=1,
-                       collapse_order=sorting.FieldFacet("rank"), groupedby=groups, maptype=sorting.Count,
-                       terms=explain)
-        total = res.scored_length()
+        res = self.collect(q, filt, explain)
+        if not res.scored_length() and (relaxed := Q.relaxed(p)) is not None:
+            res = self.collect(relaxed, filt, explain)
+            out["relaxed"] = bool(res.scored_length())
+        ranked = self.dedupe(res.top_n)
         wanted = needles(p.words, [p.free.replace(" ", ""), *p.phrases, *expanded],
                          single=len(p.words) == 1 and len(p.words[0]) == 1 and not p.phrases)
-        out["total"] = total
-        out["pages"] = math.ceil(total / limit)
-        out["facets"] = self.facets(res)
-        for hit in res[(page - 1) * limit:page * limit]:
-            out["hits"].append(self.hit(hit, wanted, explain))
+        if out.get("relaxed"):  # mark the pairs of characters that matched instead of the words
+            wanted += [g for w in [*p.phrases, *p.words] for g in ngrams(w) if len(g) > 1]
+        out["total"] = len(ranked)
+        out["pages"] = math.ceil(len(ranked) / limit)
+        out["facets"] = self.facets(res, {doc for _, doc in ranked})
+        terms = res.docterms if explain else {}
+        for score, doc in ranked[(page - 1) * limit:page * limit]:
+            out["hits"].append(self.hit(doc, score, wanted, terms.get(doc) if explain else None))
 
-    def hit(self, hit, wanted: list[str], explain: bool) -> dict:
+    def collect(self, q: Query, filt: Query | None, explain: bool):
+        """Return every match of ``q`` with the documents of each facet value."""
+        groups = {name: sorting.FieldFacet(field, allow_overlap=name == "theme") for name, field in FACETS.items()}
+        return self.whoosh().search(q, filter=filt, limit=None, groupedby=groups, terms=explain)
+
+    def dedupe(self, top_n: list[tuple[float, int]]) -> list[tuple[float, int]]:
+        """Keep one unit per group of repeated text (the most specific kind), ranked by the group's best score."""
+        reader = self.whoosh().reader()
+        kinds, groups, ranks = (reader.column_reader(name) for name in ("kind", "group", "rank"))
+        best: dict[object, tuple[int, int]] = {}
+        scores: dict[object, float] = {}
+        for score, doc in top_n:
+            key = groups[doc]
+            weighted = score * kind_weight(kinds[doc])
+            scores[key] = max(scores.get(key, 0.0), weighted)
+            if key not in best or ranks[doc] < best[key][0]:
+                best[key] = (ranks[doc], doc)
+        return sorted(((scores[key], doc) for key, (_, doc) in best.items()), key=lambda sd: (-sd[0], sd[1]))
+
+    def hit(self, doc: int, score: float, wanted: list[str], matched: list | None) -> dict:
         """Return one hit as a plain dict, highlighted."""
-        f = hit.fields()
+        f = self.whoosh().stored_fields(doc)
         text = f.get("text", "")
         data = {
             "id": f["id"], "node_id": f.get("node_id", ""), "plan": f.get("plan", ""), "plan_id": f["plan_id"],
             "kind": f["kind"], "title": f.get("title", ""), "path": f.get("path_data", []), "text": text,
-            "number": f.get("number", ""), "chapter": f.get("chapter", ""), "score": round(hit.score, 3),
+            "number": f.get("number", ""), "chapter": f.get("chapter", ""), "score": round(score, 3),
             "highlight": highlight(text, wanted, size=SNIPPET),
             "themes": [t["label"] for t in f.get("theme_data", [])],
         }
-        if explain:
+        if matched is not None:
             data["matched"] = {"terms": sorted({f"{fld}:{t.decode() if isinstance(t, bytes) else t}"
-                                                for fld, t in hit.matched_terms()}),
+                                                for fld, t in matched}),
                                "words": marked(text, wanted)}
         return data
 
-    def facets(self, res) -> dict:
-        """Return the facet counts, keyed by readable names (plan titles, theme labels)."""
+    def facets(self, res, kept: set[int]) -> dict:
+        """Return the facet counts of the kept (de-duplicated) hits, keyed by plan titles and theme labels."""
         out = {}
         for name in FACETS:
-            counts = res.groups(name)
             named: dict[str, int] = {}
-            for key, n in counts.items():
-                if key in (None, "", b""):
+            for key, docs in res.groups(name).items():
+                n = sum(1 for d in docs if d in kept)
+                if not n or key in (None, "", b""):
                     continue
                 key = key.decode() if isinstance(key, bytes) else str(key)
-                label = self.plan_titles.get(key, key) if name == "plan" else key
-                label = self.theme_labels.get(key, key) if name == "theme" else label
+                label = {"plan": self.plan_titles, "theme": self.theme_labels}.get(name, {}).get(key, key)
                 named[label] = named.get(label, 0) + n
             out[name] = dict(sorted(named.items(), key=lambda kv: -kv[1]))
         return out
@@ -162,6 +187,8 @@ class Searcher:
 
         data = {"segmentation": p.words, "phrases": p.phrases, "filters": p.filters, "expanded": out["expanded"],
                 "whoosh": str(q) if q is not None else ""}
+        if out.get("relaxed"):
+            data["diagnosis"] = ["没有完全匹配的结果，以下只部分匹配 no exact match; these hits match in part"]
         if not out["total"]:
             data.update(diagnose(self, p, filt, notes))
         return data
@@ -177,3 +204,7 @@ def check_int(name: str, value, low: int, high: int) -> int:
         raise BadParameter(f"{name} 必须在 {low} 到 {high} 之间 must be between {low} and {high}, not {number}")
     return number
 
+
+def kind_weight(kind) -> float:
+    """Return the prior weight of a unit kind (1.0 for tasks, goals and principles)."""
+    return KIND_WEIGHTS.get(kind.decode() if isinstance(kind, bytes) else kind, 1.0)

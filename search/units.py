@@ -16,8 +16,9 @@ from ingest.model import Node, Plan
 #: The longest text a unit keeps before it is cut into passages.
 MAX_TEXT = 600
 #: Which of two units with the same text to show: the more specific kind wins.
-KIND_RANK = {"task": 0, "goal": 0, "principle": 0, "target": 1, "table": 2, "paragraph": 3,
-             "subsection": 4, "section": 5, "chapter": 6, "part": 7}
+#: A target is only grouped with the item that contains its sentence, and the item says more.
+KIND_RANK = {"task": 0, "goal": 0, "principle": 0, "paragraph": 1, "table": 2, "subsection": 3, "section": 4,
+             "chapter": 5, "part": 6, "target": 8}
 HEADINGS = ("part", "chapter", "section", "subsection")
 
 NUMBERING = re.compile(r"^\s*(?:第[一二三四五六七八九十百零〇\d]+[章节部分篇条]"
