@@ -1,0 +1,183 @@
+"""Compare plans theme by theme: which items and targets each plan has on a theme, and an Excel workbook of it.
+
+Items in a plan's review of the past (发展基础, 发展环境) are left out: a plan
+addresses a theme only where it says what it will do.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from graph.outline import short_id
+from graph.store import GraphStore
+from graph.themes import load_thesaurus
+
+Q_TAGS = """
+SELECT ?item ?theme ?ev ?plan ?label ?text ?kind ?start ?target WHERE {
+  ?tag a pg:ThemeTag ; pg:item ?item ; pg:theme ?theme ; pg:evidence ?ev .
+  ?item pg:inPlan ?plan ; rdfs:label ?label .
+  FILTER NOT EXISTS { ?item pg:background true }
+  FILTER NOT EXISTS { ?item a pg:Target ; pg:status "achieved" }
+  OPTIONAL { ?item pg:text ?text } OPTIONAL { ?item pg:nodeKind ?kind } OPTIONAL { ?item pg:charStart ?start }
+  BIND(EXISTS { ?item a pg:Target } AS ?target)
+} ORDER BY ?plan ?start"""
+Q_PLANS = """
+SELECT ?plan ?title ?id WHERE { ?plan a pg:Plan ; dcterms:title ?title ; dcterms:identifier ?id } ORDER BY ?id"""
+Q_TARGET_FIELDS = """
+SELECT ?t ?ind ?value ?unit ?year ?comparator ?baseline WHERE {
+  ?t a pg:Target . OPTIONAL { ?t pg:indicator/rdfs:label ?ind } OPTIONAL { ?t pg:value ?value }
+  OPTIONAL { ?t pg:unit ?unit } OPTIONAL { ?t pg:year ?year } OPTIONAL { ?t pg:comparator ?comparator }
+  OPTIONAL { ?t pg:baseline ?baseline }
+}"""
+Q_TEXT = """
+SELECT ?item ?plan ?label ?text ?kind WHERE {
+  ?item pg:inPlan ?plan ; rdfs:label ?label ; pg:text ?text ; pg:nodeKind ?kind .
+  FILTER NOT EXISTS { ?item pg:background true }
+} ORDER BY ?plan"""
+
+
+def _tags(store: GraphStore) -> list[dict]:
+    """Return every theme tag with its item (cached per open store)."""
+    return store.cached("theme-tags", lambda: store.select(Q_TAGS))
+
+
+def _plans(store: GraphStore, refs: list[str] | None) -> list[dict]:
+    """Return the plans to compare: all, or those whose id or title part is in ``refs``."""
+    rows = store.select(Q_PLANS)
+    if not refs:
+        return rows
+    return [r for r in rows if any(ref in (r["id"], r["title"]) or ref in r["title"] for ref in refs)]
+
+
+def _item(row: dict) -> dict:
+    """Return the JSON of one tagged item."""
+    return {"id": short_id(row["item"]), "kind": row["kind"] or ("target" if row.get("target") else "goal"),
+            "title": row["label"], "text": row["text"] or "", "evidence": row.get("ev", "")}
+
+
+def _target(row: dict, fields: dict) -> dict:
+    """Return the JSON of one tagged target."""
+    f = fields.get(row["item"], {})
+    return {"id": short_id(row["item"]), "text": row["text"] or row["label"], "indicator": f.get("ind"),
+            "value": f.get("value"), "unit": f.get("unit"), "year": f.get("year"),
+            "comparator": f.get("comparator"), "baseline": f.get("baseline"), "evidence": row["ev"]}
+
+
+def _theme_entry(store: GraphStore, concept_ids: list[str], label: str, cid: str | None,
+                 plans: list[dict]) -> dict:
+    """Collect the items and targets of each plan tagged with any of ``concept_ids``."""
+    wanted = {f"https://w3id.org/plangraph/theme/{c}" for c in concept_ids}
+    by_plan: dict[str, list[dict]] = defaultdict(list)
+    targets: dict[str, list[dict]] = defaultdict(list)
+    fields = store.cached("target-fields", lambda: {r["t"]: r for r in store.select(Q_TARGET_FIELDS)})
+    seen = set()
+    for row in _tags(store):
+        if row["theme"] not in wanted or (row["plan"], row["item"]) in seen:
+            continue
+        seen.add((row["plan"], row["item"]))
+        if row["target"]:
+            targets[row["plan"]].append(_target(row, fields))
+        else:
+            by_plan[row["plan"]].append(_item(row))
+    return {"id": cid, "label": label,
+            "plans": {p["title"]: by_plan.get(p["plan"], []) for p in plans},
+            "targets": {p["title"]: targets.get(p["plan"], []) for p in plans}}
+
+
+def _free_text(store: GraphStore, word: str, plans: list[dict]) -> dict:
+    """Compare on a word the thesaurus does not know: the items whose text contains it."""
+    rows = store.cached("item-texts", lambda: store.select(Q_TEXT))
+    by_plan: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        if word in row["text"]:
+            by_plan[row["plan"]].append(_item(row | {"ev": word}))
+    return {"id": None, "label": word, "plans": {p["title"]: by_plan.get(p["plan"], []) for p in plans},
+            "targets": {p["title"]: [] for p in plans}}
+
+
+def compare(store: GraphStore, themes: list[str], plans: list[str] | None = None) -> dict:
+    """Compare plans on themes (any topic words, resolved through the thesaurus; none = every theme)."""
+    thesaurus = load_thesaurus()
+    chosen = _plans(store, plans)
+    entries = []
+    if not themes:
+        used = {row["theme"].rsplit("/", 1)[-1] for row in _tags(store)}
+        for concept in thesaurus.concepts.values():
+            family = thesaurus.descendants(concept.id)
+            if used & set(family):
+                entries.append(_theme_entry(store, family, concept.label, concept.id, chosen))
+    for word in themes:
+        concepts = thesaurus.resolve(word)
+        if not concepts:
+            entries.append(_free_text(store, word, chosen))
+        for concept in concepts:
+            entries.append(_theme_entry(store, thesaurus.descendants(concept.id), concept.label, concept.id, chosen))
+    return {"plans": [p["title"] for p in chosen], "themes": entries}
+
+
+def themes_overview(store: GraphStore) -> dict:
+    """Return, per theme (with its narrower themes), how many items and targets each plan has on it."""
+    result = compare(store, [])
+    rows = []
+    for theme in result["themes"]:
+        concept = load_thesaurus().concepts[theme["id"]]
+        rows.append({"id": theme["id"], "label": theme["label"], "broader": concept.broader,
+                     "counts": {p: len(theme["plans"][p]) + len(theme["targets"][p]) for p in result["plans"]}})
+    return {"plans": result["plans"], "themes": rows}
+
+
+def write_xlsx(result: dict, path: Path) -> None:
+    """Write a compare result as a workbook: an overview, one sheet per theme, and targets side by side."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    plans = result["plans"]
+    book = Workbook()
+    overview = book.active
+    overview.title = "总览"
+    overview.append(["主题 theme", *plans])
+    for theme in result["themes"]:
+        overview.append([theme["label"], *(len(theme["plans"][p]) or "—" for p in plans)])
+    used: set[str] = {"总览"}
+    for theme in result["themes"]:
+        sheet = book.create_sheet(_sheet_name(theme["label"], used))
+        sheet.append(plans)
+        columns = [theme["plans"][p] for p in plans]
+        for i in range(max((len(c) for c in columns), default=0)):
+            sheet.append([_cell(c[i]) if i < len(c) else "" for c in columns])
+        for col in sheet.iter_cols(min_row=2):
+            for cell in col:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for letter in (chr(65 + i) for i in range(len(plans))):
+            sheet.column_dimensions[letter].width = 60
+    targets = book.create_sheet(_sheet_name("指标对比", used))
+    targets.append(["主题 theme", *(f"{p}｜{h}" for p in plans for h in ("指标", "目标值", "单位", "年份"))])
+    for theme in result["themes"]:
+        columns = [theme["targets"][p] for p in plans]
+        for i in range(max((len(c) for c in columns), default=0)):
+            row = [theme["label"]]
+            for c in columns:
+                t = c[i] if i < len(c) else {}
+                row += [t.get("indicator") or t.get("text", ""), t.get("value"), t.get("unit"), t.get("year")]
+            targets.append(row)
+    for sheet in book.worksheets:
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+    book.save(path)
+
+
+def _cell(item: dict) -> str:
+    """Return the text of one item for a spreadsheet cell."""
+    text = item["text"] if item["text"] and item["text"] != item["title"] else ""
+    return f"{item['title']}\n{text}".strip()[:2000]
+
+
+def _sheet_name(label: str, used: set[str]) -> str:
+    """Return a unique, valid sheet name (≤31 characters, no []:*?/\\)."""
+    base = "".join(ch for ch in label if ch not in "[]:*?/\\")[:28] or "主题"
+    name, n = base, 2
+    while name in used:
+        name, n = f"{base[:26]}-{n}", n + 1
+    used.add(name)
+    return name

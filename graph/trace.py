@@ -1,0 +1,127 @@
+"""Trace a goal down to the tasks, projects, places, organisations and targets that carry it out, and back.
+
+A goal is named by id or by words: the words may be an enumerated goal item
+("民生福祉对标"), a heading ("盐光互补新能源产业") or any goal statement; a
+heading covers its own subtree.
+"""
+
+from __future__ import annotations
+
+from graph.errors import Ambiguous, NotFound
+from graph.links import phrase_score
+from graph.outline import OutlineIndex, plan_index
+from graph.store import GraphStore
+
+ENTITY_KINDS = ("project", "place", "organisation")
+
+
+def _matches_plan(row: dict, plan: str | None) -> bool:
+    return not plan or plan in (row["plan_id"], row["plan"]) or plan in row["plan"]
+
+
+def resolve_goal(store: GraphStore, goal: str, plan: str | None = None) -> dict:
+    """Return the traceable resource (goal item, goal statement, heading or task) named by ``goal``."""
+    index = plan_index(store)
+    rows = [r for r in index.resources.values() if _matches_plan(r, plan)]
+    if plan and not rows:
+        raise NotFound(f"没有规划匹配 no plan matches {plan!r}")
+    words = goal.strip()
+    for r in rows:
+        if words in (r["id"], r["iri"], r.get("node_id")):
+            return r
+    ranked = []
+    for r in rows:
+        label = r["label"]
+        if label.strip("。. ") == words:
+            tier = 0
+        elif words in label:
+            tier = 1
+        elif r["is_goal"] and words in (r.get("text") or ""):
+            tier = 2
+        elif phrase_score(words, label)[0] >= 0.8:
+            tier = 3
+        else:
+            continue
+        ranked.append((tier, r["rank"], len(label), r["order_key"], r))
+    if not ranked:
+        raise NotFound(f"找不到目标 no goal, heading or task matches {goal!r}"
+                       + (f" in {plan!r}" if plan else ""))
+    ranked.sort(key=lambda x: x[:4])
+    best = ranked[0]
+    rivals = {x[4]["plan"] for x in ranked if x[:3] == best[:3]}
+    if len(rivals) > 1 and not plan:
+        raise Ambiguous(f"{goal!r} 出现在多个规划 matches goals in several plans: {'、'.join(sorted(rivals))}; "
+                        "use --plan")
+    return best[4]
+
+
+def _entity_children(index: OutlineIndex, node_iri: str, seen: set[str]) -> list[dict]:
+    """Return the projects, places and organisations a node names, projects with their places."""
+    out = []
+    for ent in index.mentions.get(node_iri, []):
+        if ent["iri"] in seen:
+            continue
+        seen.add(ent["iri"])
+        places = [{"id": p["id"], "kind": "place", "label": p["label"], "children": []}
+                  for p in index.places_of.get(ent["iri"], [])]
+        out.append({"id": ent["id"], "kind": ent["kind"], "label": ent["label"], "children": places})
+    return sorted(out, key=lambda c: ENTITY_KINDS.index(c["kind"]))
+
+
+def _target_children(index: OutlineIndex, node_iri: str) -> list[dict]:
+    """Return the targets stated in a node."""
+    return [{"id": t["id"], "kind": "target", "label": t["label"], "indicator": t.get("indicator"),
+             "value": t.get("value"), "unit": t.get("unit"), "year": t.get("year"), "children": []}
+            for t in index.targets.get(node_iri, [])]
+
+
+def node_tree(index: OutlineIndex, node_iri: str, seen: set[str] | None = None) -> dict:
+    """Return the tree of a heading or item: sub-items, then named entities and targets."""
+    seen = set() if seen is None else seen
+    r = index.resources[node_iri]
+    kids = [node_tree(index, k, seen) for k in index.children.get(node_iri, [])]
+    own = _entity_children(index, node_iri, seen) + _target_children(index, node_iri)
+    return {"id": r["id"], "iri": node_iri, "kind": "goal" if r["is_goal"] and not r["is_heading"] else "task",
+            "node_kind": r["kind"], "label": r["label"], "plan": r["plan"], "children": kids + own}
+
+
+def goal_tree(index: OutlineIndex, goal_iri: str) -> dict:
+    """Return the tree of a goal: the goal items it enumerates, the headings serving them and their subtrees."""
+    r = index.resources[goal_iri]
+    seen: set[str] = set()
+    heads = sorted(index.served_by.get(goal_iri, []), key=lambda hs: index.resources[hs[0]]["order_key"])
+    served = [node_tree(index, h, seen) | {"score": s} for h, s in heads if h in index.resources]
+    phrases = [goal_tree(index, p) for p in index.phrases.get(goal_iri, [])]
+    if not served and not phrases:
+        return node_tree(index, goal_iri) | {"kind": "goal"}
+    return {"id": r["id"], "iri": goal_iri, "kind": "goal", "node_kind": r["kind"], "label": r["label"],
+            "plan": r["plan"], "children": phrases + served}
+
+
+def trace(store: GraphStore, goal: str, plan: str | None = None) -> dict:
+    """Trace a goal (id or words) to tasks, projects, places, organisations and targets."""
+    found = resolve_goal(store, goal, plan)
+    index = plan_index(store)
+    tree = goal_tree(index, found["iri"]) if found["is_goal"] else node_tree(index, found["iri"])
+    tree["kind"] = "goal"
+    return {"goal": {"id": found["id"], "label": found["label"], "plan": found["plan"],
+                     "plan_id": found["plan_id"], "node_kind": found["kind"]},
+            "tree": tree}
+
+
+def trace_from(store: GraphStore, name: str) -> dict:
+    """Trace back from a project, place or organisation: the tasks that name it and the goals they serve."""
+    index = plan_index(store)
+    ent = index.find_entity(name)
+    tasks = []
+    for node_iri in index.mentioned_in.get(ent["iri"], []):
+        path = index.ancestors(node_iri)
+        goals = [{"id": index.resources[g]["id"], "kind": "goal", "label": index.resources[g]["label"],
+                  "score": s, "children": []}
+                 for n in [node_iri, *path] for g, s in index.serves.get(n, [])]
+        r = index.resources[node_iri]
+        tasks.append({"id": r["id"], "kind": "task", "node_kind": r["kind"], "label": r["label"], "plan": r["plan"],
+                      "path": [index.resources[p]["label"] for p in reversed(path)], "children": goals})
+    return {"from": {"id": ent["id"], "kind": ent["kind"], "label": ent["label"]},
+            "tree": {"id": ent["id"], "kind": ent["kind"], "label": ent["label"], "children": tasks},
+            "goals": list({g["id"]: g for t in tasks for g in t["children"]}.values())}

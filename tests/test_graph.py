@@ -1,0 +1,163 @@
+"""The knowledge graph built from the corpus: shapes, links, trace, compare, export, SPARQL."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyshacl
+import pytest
+import rdflib
+from openpyxl import load_workbook
+
+import graph
+from web.datadir import DataDir
+
+
+@pytest.fixture(scope="module")
+def store(built_data):
+    with graph.open_store(DataDir(built_data).require() / "graph") as opened:
+        yield opened
+
+
+def walk(node):
+    yield node
+    for child in node.get("children", []):
+        yield from walk(child)
+
+
+def test_exported_graph_loads_and_passes_shapes(store):
+    data = rdflib.Graph().parse(data=graph.export(store, "nt").decode("utf-8"), format="nt")
+    shapes = rdflib.Graph().parse(source=str(Path(graph.__file__).parent / "shapes.ttl"))
+    conforms, _, report = pyshacl.validate(data, shacl_graph=shapes, inference="none")
+    assert conforms, report[:2000]
+
+
+# rdflib's own JSON-LD parser still builds a ConjunctiveGraph internally.
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+@pytest.mark.parametrize("fmt", ["turtle", "json-ld", "nt"])
+def test_export_formats_parse(store, fmt):
+    data = rdflib.Graph().parse(data=graph.export(store, fmt), format={"nt": "nt"}.get(fmt, fmt))
+    assert len(data) > 5000
+
+
+def test_every_fact_has_provenance(store):
+    rows = graph.sparql(store, """SELECT (COUNT(?s) AS ?n) WHERE {
+        VALUES ?c { pg:Target pg:Mention pg:ThemeTag pg:Link }
+        ?s a ?c . FILTER NOT EXISTS { ?s pg:sourceNode ?n ; pg:charStart ?a ; pg:charEnd ?b } }""")
+    assert rows["rows"] == [{"n": 0}]
+
+
+@pytest.mark.parametrize("goal,plan,projects", [
+    ("民生福祉对标", "杭州道", ["日间照料中心", "智慧养老平台", "九年一贯制学校"]),
+    ("盐光互补新能源产业", "大沽", ["光伏发电", "制盐废液综合利用"]),
+])
+def test_trace_goal_reaches_projects(store, goal, plan, projects):
+    result = graph.trace(store, goal, plan)
+    assert result["goal"]["label"] == goal and plan in result["goal"]["plan"]
+    assert result["tree"]["kind"] == "goal"
+    labels = [n["label"] for n in walk(result["tree"]) if n["kind"] == "project"]
+    for want in projects:
+        assert any(want in label for label in labels), (want, labels)
+    assert {n["kind"] for n in walk(result["tree"])} <= {"goal", "task", "project", "place", "organisation", "target"}
+
+
+def test_goal_items_link_to_differently_worded_headings(store):
+    tree = graph.trace(store, "都市安全与健康", "杭州道")["tree"]
+    heading = tree["children"][0]
+    assert heading["label"].startswith("实施都市安全健康工程") and heading["score"] >= 0.8
+
+
+@pytest.mark.parametrize("goal", ["西部智慧微城区", "汽车销售服务产业"])
+def test_dagu_goals_reach_chapters_three_and_four(store, goal):
+    tree = graph.trace(store, goal, "大沽")["tree"]
+    assert tree["children"], tree
+
+
+def test_trace_errors(store):
+    with pytest.raises(graph.NotFound, match="no goal"):
+        graph.trace(store, "完全不存在的目标词")
+
+
+def test_trace_from_project(store):
+    result = graph.trace_from(store, "智慧养老平台")
+    assert result["from"]["kind"] == "project"
+    assert any(g["label"] == "民生福祉对标" for g in result["goals"])
+
+
+@pytest.mark.parametrize("theme,hzd,dagu", [("养老", True, True), ("夜间经济", True, False), ("二手车", False, True)])
+def test_compare_claims_only_plans_addressing_a_theme(store, theme, hzd, dagu):
+    result = graph.compare(store, [theme])
+    per = {p: any(t["plans"][p] for t in result["themes"]) for p in result["plans"]}
+    assert [v for p, v in per.items() if "杭州道" in p] == [hzd]
+    assert [v for p, v in per.items() if "大沽" in p] == [dagu]
+
+
+def test_compare_all_themes_and_workbook(store, tmp_path):
+    result = graph.compare(store, [])
+    assert len(result["themes"]) > 20
+    path = tmp_path / "c.xlsx"
+    graph.write_xlsx(result, path)
+    book = load_workbook(path)
+    assert book.sheetnames[0] == "总览" and "指标对比" in book.sheetnames
+    assert len(book.sheetnames) == len(result["themes"]) + 2
+
+
+def test_themes_overview(store):
+    overview = graph.themes_overview(store)
+    row = next(t for t in overview["themes"] if t["label"] == "养老")
+    assert all(n > 0 for n in row["counts"].values())
+
+
+@pytest.mark.parametrize("query,message", [
+    ("DELETE WHERE { ?s ?p ?o }", "DELETE is refused"),
+    ("INSERT DATA { <a:b> <a:c> <a:d> }", "INSERT is refused"),
+    ("LOAD <http://example.org/x>", "LOAD is refused"),
+    ("SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }", "SERVICE is refused"),
+    ("DROP ALL", "DROP is refused"),
+    ("hello", "must be SELECT"),
+    ("SELECT WHERE {", "syntax"),
+])
+def test_sparql_refuses_writes_and_bad_queries(store, query, message):
+    with pytest.raises(graph.QueryError, match=message):
+        graph.sparql(store, query)
+
+
+def test_sparql_select_ask_construct(store):
+    sel = graph.sparql(store, 'SELECT ?t WHERE { ?p a pg:Plan ; dcterms:title ?t } ORDER BY ?t', limit=1)
+    assert sel["type"] == "select" and sel["truncated"] and len(sel["rows"]) == 1
+    assert graph.sparql(store, "ASK { ?s a pg:Project }") == {"type": "ask", "value": True}
+    con = graph.sparql(store, "CONSTRUCT { ?p a pg:Plan } WHERE { ?p a pg:Plan }")
+    assert con["type"] == "graph" and len(con["triples"]) == 2
+    text = graph.sparql(store, 'SELECT ?s WHERE { ?s rdfs:label "DELETE me" }')
+    assert text["rows"] == []
+
+
+def test_entity_and_neighbourhood(store):
+    ent = graph.entity(store, "智慧养老平台")
+    assert ent["kind"] == "project" and ent["mentions"] and "智慧养老平台" in ent["mentions"][0]["context"]
+    around = graph.neighbourhood(store, ent["id"], depth=2, limit=30)
+    ids = {n["id"] for n in around["nodes"]}
+    assert ent["id"] in ids and len(ids) <= 30
+    assert all(e["source"] in ids and e["target"] in ids for e in around["edges"])
+    json.dumps(around, ensure_ascii=False)
+
+
+def test_similar_items_across_plans(store):
+    rows = graph.sparql(store, """SELECT ?a ?b ?score WHERE {
+        ?l a pg:Link ; pg:linkType pg:similarTo ; pg:linkFrom ?a ; pg:linkTo ?b ; pg:score ?score .
+        ?a pg:inPlan ?pa . ?b pg:inPlan ?pb . FILTER(?pa != ?pb) }""")["rows"]
+    assert rows and all(0 < r["score"] <= 1 for r in rows)
+
+
+def test_two_processes_read_the_store_at_once(store):
+    code = "import graph,sys; s=graph.open_store(sys.argv[1]); print(graph.sparql(s,'ASK { ?s ?p ?o }')['value'])"
+    out = subprocess.run([sys.executable, "-c", code, str(store.path)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+
+
+def test_missing_store(tmp_path):
+    with pytest.raises(graph.StoreMissing, match="plangraph build"):
+        graph.open_store(tmp_path)
