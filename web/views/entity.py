@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from web.errors import NotFound
 from web.present import anchor, citation, kind_label
 from web.render import int_param, page
-from web.state import Corpus, corpus, graph_call
+from web.state import Corpus, corpus, graph_call, missing
 
 bp = Blueprint("entity", __name__)
 
@@ -24,8 +24,8 @@ def entity(entity_id: str) -> dict:
     data = corpus()
     if entity_id in data.entities:
         view = model_entity(data, entity_id)
-    elif entity_id in data.nodes:
-        view = node_entity(data, entity_id)
+    elif entity_id.removeprefix("node/") in data.nodes:
+        view = node_entity(data, entity_id.removeprefix("node/"))
     else:
         view = graph_entity(data, entity_id)
     view["kind_label"] = kind_label(view["kind"])
@@ -53,7 +53,7 @@ def model_entity(data: Corpus, entity_id: str) -> dict:
     return {
         "id": entity_id, "label": first.label, "kind": first.type, "aliases": first.aliases,
         "plans": sorted({p.title for p, _ in found}), "mentions": mentions,
-        "related": enrich_related(data, entity_id) or co_mentioned(data, entity_id, nodes), "text": "",
+        "related": enrich_related(data, first.label) or co_mentioned(data, entity_id, nodes), "text": "",
     }
 
 
@@ -74,13 +74,33 @@ def node_entity(data: Corpus, node_id: str) -> dict:
 
 
 def graph_entity(data: Corpus, entity_id: str) -> dict:
-    """An entity known only to the graph (a theme, an indicator), or NotFound."""
+    """A resource known to the graph by its id (place/…, goal/…, theme/…), or NotFound."""
     info = lookup(data, entity_id)
-    if not info:
+    if info:
+        mentions = [graph_mention(data, m) for m in info.get("mentions", [])]
+        return {"id": entity_id, "label": info.get("label", entity_id), "kind": info.get("kind", ""),
+                "aliases": info.get("aliases", []), "plans": info.get("plans", []), "text": "",
+                "mentions": [m for m in mentions if m], "related": enrich_related(data, entity_id)}
+    around = graph_neighbourhood(data, entity_id, 1, 30)
+    root = next((n for n in around["nodes"] if n.get("root")), None) if around else None
+    if root is None:
         raise NotFound(f"没有编号为“{entity_id}”的实体。")
-    return {"id": entity_id, "label": info.get("label", entity_id), "kind": info.get("kind", ""),
-            "aliases": info.get("aliases", []), "plans": info.get("plans", []), "text": info.get("text", ""),
-            "mentions": info.get("mentions", []), "related": info.get("related", [])}
+    related = [{"id": n["id"], "label": n.get("label") or n["id"], "kind": n.get("category", ""),
+                "kind_label": kind_label(n.get("category", ""))} for n in around["nodes"] if not n.get("root")]
+    return {"id": entity_id, "label": root.get("label") or entity_id, "kind": root.get("category", ""),
+            "aliases": [], "plans": [], "text": "", "mentions": [], "related": related}
+
+
+def graph_mention(data: Corpus, mention: dict) -> dict | None:
+    """A mention reported by the graph, with its context split around the surface and a link."""
+    found = data.nodes.get(str(mention.get("node", "")).removeprefix("node/"))
+    if not found:
+        return None
+    plan, node, path = found
+    context, surface = mention.get("context", ""), mention.get("surface", "")
+    before, _, after = context.partition(surface)
+    return {"plan": plan.title, "plan_id": plan.id, "node_id": node.id, "url": f"/plan/{plan.id}#{anchor(node.id)}",
+            "citation": citation(plan, node, path), "before": before, "surface": surface, "after": after}
 
 
 def lookup(data: Corpus, entity_id: str) -> dict | None:
@@ -90,14 +110,15 @@ def lookup(data: Corpus, entity_id: str) -> dict | None:
         return None
     try:
         return find(data.store, entity_id)
-    except LookupError:
+    except missing("graph.errors", "NotFound"):
         return None
 
 
 def enrich_related(data: Corpus, entity_id: str) -> list[dict]:
     """The graph's related entities of an id, each with its kind label."""
     info = lookup(data, entity_id) or {}
-    return [{**r, "kind_label": kind_label(r.get("kind", ""))} for r in info.get("related", [])]
+    return [{**r, "kind_label": kind_label(r.get("kind", "")), "count": r.get("together", r.get("count"))}
+            for r in info.get("related", [])]
 
 
 def co_mentioned(data: Corpus, entity_id: str, nodes: set[str]) -> list[dict]:
@@ -129,27 +150,33 @@ def neighbourhood(entity_id: str):
     data = corpus()
     depth = int_param("depth", 1, 1, 3)
     limit = int_param("limit", MAX_NEIGHBOURS, 1, 300)
-    around = graph_call("neighbourhood")
-    result = None
-    if around is not None and data.store is not None:
-        try:
-            result = around(data.store, entity_id, depth, limit)
-        except LookupError:
-            result = None
+    ref = data.entities[entity_id][0][1].label if entity_id in data.entities else entity_id
+    result = graph_neighbourhood(data, ref, depth, limit)
     if not result or not result.get("nodes"):
         result = model_neighbourhood(data, entity_id, limit)
     if not result["nodes"]:
         raise NotFound(f"没有编号为“{entity_id}”的实体。")
-    result["center"] = entity_id
+    root = next((n["id"] for n in result["nodes"] if n.get("root")), entity_id)
+    result["center"] = root
     for node in result["nodes"]:
-        node.setdefault("kind_label", kind_label(node.get("kind", "")))
+        node.setdefault("kind", node.get("category", ""))
+        node.setdefault("kind_label", kind_label(node["kind"]))
     return json_response(result)
+
+
+def graph_neighbourhood(data: Corpus, ref: str, depth: int, limit: int) -> dict | None:
+    """The graph's neighbourhood of a resource, or None when the graph cannot give one."""
+    around = graph_call("neighbourhood")
+    if around is None or data.store is None:
+        return None
+    try:
+        return around(data.store, ref, depth, limit)
+    except missing("graph.errors", "NotFound"):
+        return None
 
 
 def model_neighbourhood(data: Corpus, entity_id: str, limit: int) -> dict:
     """A neighbourhood from the plan model: the entity, the passages mentioning it, their entities."""
-    if request.args.get("source") == "graph":
-        return {"nodes": [], "edges": []}
     nodes, edges = {}, []
     if entity_id in data.entities:
         item = data.entities[entity_id][0][1]

@@ -31,7 +31,8 @@ def themes_overview(data) -> list[dict]:
         return []
     result = overview(data.store)
     themes = result.get("themes", []) if isinstance(result, dict) else list(result)
-    return [t for t in themes if any(count_of(v) for v in (t.get("plans") or {}).values())]
+    themes = [{**t, "plans": t.get("counts") or t.get("plans") or {}} for t in themes]
+    return [t for t in themes if any(count_of(v) for v in t["plans"].values())]
 
 
 def count_of(value) -> int:

@@ -47,22 +47,33 @@ def call(data: Corpus, name: str, *args):
 
 def decorate(data: Corpus, node: dict) -> dict:
     """Add the source link and kind label to every node of a trace tree."""
-    node_id = node.get("node") or node.get("source_node") or node.get("id", "")
+    node_id = node.get("node_id") or node.get("id", "")
+    node_id = node_id.removeprefix("node/")
     if node_id in data.nodes:
         plan, item, _ = data.nodes[node_id]
         node.setdefault("url", f"/plan/{plan.id}#{anchor(item.id)}")
-    elif node.get("id") in data.entities:
+    elif node.get("id"):
         node.setdefault("url", f"/entity/{node['id']}")
     node["kind_label"] = kind_label(node.get("kind", ""))
     node["children"] = [decorate(data, c) for c in node.get("children", [])]
     return node
 
 
+#: The goals the graph can trace: goal statements and the goal phrases found in them.
+GOALS = """SELECT ?goal ?label ?plan WHERE {
+  ?goal a ?class ; rdfs:label ?label ; pg:inPlan ?p . ?p dcterms:title ?plan .
+  FILTER(?class IN (pg:GoalPhrase, pg:Goal))
+  OPTIONAL { ?goal pg:order ?order }
+} ORDER BY ?plan ?order ?label"""
+
+
 def goal_choices(data: Corpus) -> list[dict]:
     """The goals to pick from: the graph's list when it has one, else goal nodes of the outline."""
-    listing = graph_call("goals")
-    if listing is not None and data.store is not None:
-        return listing(data.store)
+    query = graph_call("sparql")
+    if query is not None and data.store is not None:
+        rows = query(data.store, GOALS)["rows"]
+        if rows:
+            return [{"id": r["goal"].split("/id/", 1)[-1], "label": r["label"], "plan": r["plan"]} for r in rows]
     return [{"id": node.id, "label": node.title or node.text[:40], "plan": plan.title, "plan_id": plan.id}
             for plan in data.plans for node in plan.walk() if node.kind == "goal"]
 
