@@ -87,9 +87,18 @@ class Thesaurus:
         return out
 
     def tag(self, text: str) -> list[ThemeTag]:
-        """Return the themes ``text`` is about, each with the first term that shows it."""
+        """Return the themes ``text`` is about, each with the first term that shows it.
+
+        A term counts only where a word starts (民政 is not in 人民政府) and not as the
+        name of an office (财政厅, 民政局 name who is responsible, not what the item is about).
+
+        >>> load_thesaurus().tag("责任单位：各市人民政府，省财政厅")
+        []
+        """
         seen: dict[str, ThemeTag] = {}
         for match in self._pattern.finditer(text or ""):
+            if not _is_evidence(text, match.start(), match.end()):
+                continue
             for cid in self._by_term[match.group()]:
                 if cid not in seen:
                     seen[cid] = ThemeTag(cid, self.concepts[cid].label, match.group())
@@ -116,6 +125,21 @@ class Thesaurus:
             for cid in self.descendants(concept.id):
                 words.extend(self.concepts[cid].terms)
         return list(dict.fromkeys(w for w in words if w))
+
+
+OFFICE_SUFFIX = "厅局委办署"
+
+
+def _is_evidence(text: str, start: int, end: int) -> bool:
+    """Tell whether a term found at ``start:end`` is a word of its own, not part of a longer word or office name."""
+    if end < len(text) and text[end] in OFFICE_SUFFIX:
+        return False
+    if start == 0 or not ("\u4e00" <= text[start - 1] <= "\u9fff"):
+        return True
+    from ingest.segment import tokens
+
+    lo = max(0, start - 6)
+    return any(s + lo == start for _, s, _ in tokens(text[lo:end + 2]))
 
 
 def _literal(graph: Graph, subject: URIRef, prop: URIRef, lang: str) -> list[str]:
