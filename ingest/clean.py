@@ -119,6 +119,8 @@ def title_like(line: SourceLine) -> bool:
         return False
     if text.startswith(("——", "—", "―", "--")) or HEADING_NUMBER.match(text) or "\t" in text:
         return False
+    if text.endswith(("关于印发", "关于")):
+        return True
     return bool(HAS_KIND.search(text)) or line.level == 1 or (line.bold and len(text) <= 60)
 
 
@@ -127,6 +129,10 @@ def find_title(lines: list[SourceLine]) -> int:
     head = lines[:HEAD_SCAN]
     found = next((i for i, line in enumerate(head) if title_like(line)), None)
     if found is not None:
+        before = head[found - 1].text if found else ""
+        short = len(head[found].text) <= 10 or before.endswith(("和", "与", "及", "的"))
+        if before and short and not is_head_noise(before) and len(before) <= 60 and wraps(before, head[found].text):
+            return found - 1
         return found
     return next((i for i, line in enumerate(head) if not is_head_noise(line.text)), 0)
 

@@ -23,6 +23,7 @@ FULL_WIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 CJK = "\u3400-\u9fff\uf900-\ufaff"
 CJK_PUNCT = "\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2014\u2026"
 WIDE = f"[{CJK}{CJK_PUNCT}]"
+CHAPTER_END = re.compile(r"第[一二三四五六七八九十百零〇\d]{1,4}[章节篇]$|第[一二三四五六七八九十\d]{1,3}部分$")
 HALF_COMMA = re.compile(f"(?<=[{CJK}])([,;])(?=[{CJK}])")
 HALF_PARENS = re.compile(f"\\(([^()\n]{{0,60}}[{CJK}][^()\n]{{0,60}})\\)")
 
@@ -44,6 +45,8 @@ def odd_space(m: re.Match) -> str:
     after = text[end] if end < len(text) else ""
     if not before or not after:
         return ""
+    if CHAPTER_END.search(text, max(0, start - 12), start):
+        return " "  # "第一章\u00a0\u00a0发展基础" keeps the gap a reader sees after a chapter number
     if re.match(WIDE, before) or re.match(WIDE, after):
         return ""
     return " "

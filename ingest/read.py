@@ -109,10 +109,28 @@ def decode_legacy(data: bytes, path: Path) -> str:
         text = ""
     if text and (guess in CHINESE_ENCODINGS or cjk_share(text) > 0.2):
         return text
+    mixed = decode_per_line(data)
+    if mixed and cjk_share(mixed) > 0.2:
+        return mixed
     if best is not None and guess:
         return str(best)
     raise fail(path, "无法识别的文本编码或二进制文件",
                "cannot decode text: not UTF-8, UTF-16 or GB18030, or a binary file")
+
+
+def decode_per_line(data: bytes) -> str:
+    """Decode a file that mixes UTF-8 and GB18030 lines, each line on its own; "" if a line fits neither."""
+    out = []
+    for raw in data.split(b"\n"):
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                out.append(raw.decode(encoding))
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            return ""
+    return "\n".join(out)
 
 
 def cjk_share(text: str) -> float:
