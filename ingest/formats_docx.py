@@ -21,6 +21,8 @@ from ingest.read import SourceLine, fail
 #: A .docx whose parts would expand beyond this is refused (zip bomb).
 MAX_UNZIPPED = 256 * 1024 * 1024
 MAX_PARTS = 5000
+#: Any one XML part larger than this is refused: lxml needs many times its size in memory.
+MAX_XML_PART = 64 * 1024 * 1024
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.I)
@@ -30,7 +32,9 @@ CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 def check_zip(path: Path) -> None:
     """Refuse a .docx that is not a zip, lacks its document part or would expand too far."""
-    if path.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    with path.open("rb") as f:
+        magic = f.read(8)
+    if magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise fail(path, "加密或旧版 Word 文件", "encrypted or legacy Word file (OLE container), not a .docx")
     try:
         with zipfile.ZipFile(path) as archive:
@@ -38,7 +42,8 @@ def check_zip(path: Path) -> None:
     except (zipfile.BadZipFile, OSError, ValueError) as err:
         raise fail(path, "docx 文件损坏或不完整", f"corrupt or truncated .docx: {err}") from None
     total = sum(info.file_size for info in infos)
-    if total > MAX_UNZIPPED or len(infos) > MAX_PARTS:
+    biggest_xml = max((i.file_size for i in infos if i.filename.endswith((".xml", ".rels"))), default=0)
+    if total > MAX_UNZIPPED or len(infos) > MAX_PARTS or biggest_xml > MAX_XML_PART:
         raise fail(path, "docx 解压后过大，疑似压缩炸弹",
                    f"docx expands to {total // 2**20} MB in {len(infos)} parts "
                    f"(limit {MAX_UNZIPPED // 2**20} MB): refusing a possible zip bomb")

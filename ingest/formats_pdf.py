@@ -19,7 +19,7 @@ MAX_PAGES = 3000
 PAGE_NUMBER = re.compile(
     r"^[-—–－\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?[-—–－\s]*$"
 )
-SENTENCE_END = tuple("。！？；：!?;:”’」』）)】")
+SENTENCE_END = re.compile(r"[。！？；：!?;:][”’」』）)】]*$")
 HEADING_START = re.compile(
     r"^(?:第[一二三四五六七八九十百零〇\d]+[章节部分篇条]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]"
     r"|\d{1,2}[、.．﹒](?!\d)|[①-⑳]|专栏|表\s*\d|附件|——)"
@@ -98,7 +98,7 @@ def join_lines(pages: list[list[str]]) -> list[str]:
 
 def continues(previous: str, line: str, full: int) -> bool:
     """Tell whether ``line`` continues the physical line ``previous`` (full width, mid-sentence)."""
-    if previous.endswith(SENTENCE_END) or HEADING_START.match(line):
+    if SENTENCE_END.search(previous) or HEADING_START.match(line):
         return False
     return len(previous) >= full * 0.85
 

@@ -194,3 +194,18 @@ def test_pdf_lines_are_joined_and_page_furniture_dropped(tmp_path: Path):
         "二、重点任务", "推进二次创业，全面建设生态、智慧、港产城融合的宜居宜业美丽滨城。", "（一）推动产业升级",
         "支持企业上云上平台，推动企业数字化、网络化、智能化转型发展。", "三、保障措施",
         "加强组织领导，建立健全工作机制，确保各项任务落到实处取得实效。"]
+
+
+def test_pdf_of_a_real_plan_reads_like_its_text(tmp_path: Path):
+    """Lay the 杭州道 plan out as a PDF (38 characters a line, 40 lines a page) and read it back."""
+    from ingest.clean import clean_document
+
+    source = Path(__file__).resolve().parent.parent / "corpus" / "hangzhoudao-action-plan.txt"
+    paragraphs = [line.strip() for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    physical = [p[i:i + 38] for p in paragraphs for i in range(0, len(p), 38)]
+    path = tmp_path / "plan.pdf"
+    make_pdf(path, [physical[i:i + 40] for i in range(0, len(physical), 40)], header="杭州道街道办事处")
+    from_text = clean_document(read_lines(source))
+    from_pdf = clean_document(read_lines(path))
+    assert from_pdf.title == from_text.title
+    assert [x.text for x in from_pdf.lines] == [x.text for x in from_text.lines]
