@@ -184,7 +184,7 @@ def test_entity_page_and_graph(client, plans):
     data = r.get_json()
     assert data["label"] and data["mentions"]
     graph = client.get(data["graph_url"]).get_json()
-    assert any(n["id"] == ids[0] for n in graph["nodes"])
+    assert any(n["id"] == graph["center"] for n in graph["nodes"]) and len(graph["nodes"]) > 1
     assert client.get(f"/entity/{ids[0]}").status_code == 200
 
 
@@ -202,3 +202,103 @@ def test_compare_defaults_to_two_plans(client):
 
 def test_unknown_format_is_refused(client):
     assert client.get("/trace.xlsx").status_code == 406
+
+
+SELECT_PLANS = "SELECT ?plan ?title WHERE { ?plan a pg:Plan ; dcterms:title ?title }"
+
+
+@pytest.mark.parametrize(("accept", "mime", "sign"), [
+    ("application/sparql-results+json", "application/sparql-results+json", b'"bindings"'),
+    ("application/sparql-results+xml", "application/sparql-results+xml", b"<sparql"),
+    ("text/csv", "text/csv", b"plan,title"),
+    ("text/tab-separated-values", "text/tab-separated-values", b"?plan\t?title"),
+])
+def test_sparql_protocol_formats(client, accept, mime, sign):
+    r = client.get("/sparql", query_string={"query": SELECT_PLANS}, headers={"Accept": accept})
+    assert r.status_code == 200 and r.mimetype == mime
+    assert sign in r.data
+
+
+def test_sparql_post_bodies_and_construct(client):
+    r = client.post("/sparql", data=SELECT_PLANS.encode(), headers={
+        "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+    assert len(r.get_json()["results"]["bindings"]) == 2
+    r = client.post("/sparql.json", data={"query": "ASK { ?s a pg:Plan }"})
+    assert r.get_json()["boolean"] is True
+    r = client.get("/sparql", query_string={"query": "CONSTRUCT { ?p a pg:Plan } WHERE { ?p a pg:Plan }"},
+                   headers={"Accept": "text/turtle"})
+    assert r.mimetype == "text/turtle" and b"ontology#Plan" in r.data
+
+
+@pytest.mark.parametrize("query", [
+    "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+    "DELETE WHERE { ?s ?p ?o }",
+    "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+    "DROP ALL",
+])
+def test_sparql_is_read_only(client, query):
+    r = client.get("/sparql.json", query_string={"query": query})
+    assert r.status_code == 400 and "read-only" in r.get_json()["error"]["message"]
+
+
+def test_sparql_page_shows_results_and_errors(client):
+    html = client.get("/sparql", query_string={"query": SELECT_PLANS}).get_data(as_text=True)
+    assert "杭州道街道高质量发展行动方案" in html
+    bad = client.get("/sparql", query_string={"query": "SELEC nonsense"})
+    assert bad.status_code == 200 and 'class="notice"' in bad.get_data(as_text=True)
+
+
+def test_iri_dereferences_by_content_negotiation(client):
+    rows = client.get("/sparql.json", query_string={"query": SELECT_PLANS}).get_json()["results"]["bindings"]
+    rest = rows[0]["plan"]["value"].split("/id/", 1)[1]
+    turtle = client.get(f"/id/{rest}", headers={"Accept": "text/turtle"})
+    assert turtle.mimetype == "text/turtle" and b"ontology#Plan" in turtle.data
+    jsonld = client.get(f"/id/{rest}", headers={"Accept": "application/ld+json"})
+    assert jsonld.mimetype == "application/ld+json" and jsonld.get_json()
+    html = client.get(f"/id/{rest}", headers={"Accept": "text/html"})
+    assert html.status_code == 303 and html.headers["Location"] == f"/entity/{rest}"
+    assert client.get("/id/place/no-such-place", headers={"Accept": "text/turtle"}).status_code == 404
+
+
+def test_trace_goal_tree_has_source_links(client):
+    goals = client.get("/trace.json").get_json()["goals"]
+    assert goals
+    data = client.get("/trace.json", query_string={"goal": goals[0]["id"]}).get_json()
+    tree = data["result"]["tree"]
+    assert tree["kind"] == "goal"
+    links = []
+
+    def walk(node):
+        links.append(node.get("url", ""))
+        for child in node.get("children", []):
+            walk(child)
+
+    walk(tree)
+    assert any(u.startswith("/plan/") for u in links)
+    assert client.get("/trace", query_string={"goal": goals[0]["id"]}).status_code == 200
+
+
+def test_trace_unknown_goal_is_404(client):
+    r = client.get("/trace.json", query_string={"goal": "完全不存在的目标词语"})
+    assert r.status_code == 404
+
+
+def test_compare_matrix_and_exports(client):
+    data = client.get("/compare.json").get_json()
+    assert data["matrix"] and {"both", "a", "b"} >= {t["status"] for t in data["matrix"]} - {"none"}
+    assert data["counts"]["both"] >= 1
+    xlsx = client.get("/compare.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+
+
+def test_home_lists_themes_with_counts(client):
+    themes = client.get("/index.json").get_json()["themes"]
+    assert themes and all(any(t["plans"].values()) for t in themes)
+
+
+def test_graph_ids_have_entity_pages(client):
+    plan_id = client.get("/index.json").get_json()["plans"][0]["id"]
+    graph = client.get("/entity/node/" + node_ids(client, plan_id)[5]["id"] + "/graph.json")
+    assert graph.status_code == 200
+    for node in graph.get_json()["nodes"][:5]:
+        assert client.get(f"/entity/{node['id']}.json").status_code == 200, node

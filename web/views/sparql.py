@@ -85,10 +85,8 @@ def sparql():
     text = query_text()
     if len(text) > 20_000:
         raise BadParameter("查询过长（上限 20000 字符）。")
-    if requested_format() == "html" and not protocol_accept():
+    if not text or (requested_format() == "html" and not protocol_accept()):
         return query_page(text)
-    if not text:
-        raise BadParameter("缺少 query 参数。")
     return protocol(text)
 
 
