@@ -28,6 +28,7 @@ def serve(host: str, port: int, debug: bool, allow_upload: bool, threads: int, s
     if session.data.current() is None:
         build_corpus(session)
     app = create_app({"DATA_DIR": str(session.data.root), "ALLOW_UPLOAD": allow_upload})
+    warm_up(app)
     click.echo(f"规划图谱 plangraph: http://{host}:{port}/  (data: {session.data.root})", err=True)
     if debug:
         app.run(host=host, port=port, debug=True)
@@ -35,6 +36,12 @@ def serve(host: str, port: int, debug: bool, allow_upload: bool, threads: int, s
     import waitress
 
     waitress.serve(app, host=host, port=port, threads=threads, ident="plangraph")
+
+
+def warm_up(app) -> None:
+    """Open the live build and run one search, so the first visitor does not wait for jieba to load."""
+    with app.test_client() as client:
+        client.get("/search.json?q=规划")
 
 
 def build_corpus(session: Session) -> None:
