@@ -335,9 +335,14 @@ def mark_content(heading: Node, styles: dict[int, str], context: str | None) -> 
     """Give the direct content children of a heading their kinds (intro paragraphs stay paragraphs)."""
     content = [c for c in heading.children if c.kind != "table" and id(c) not in styles]
     has_subheadings = any(id(c) in styles for c in heading.children)
+    flags = [is_item(c) for c in content]
+    # item_after[i]: some child after position i is an item (computed once: linear, not quadratic).
+    item_after = [False] * len(content)
+    for i in range(len(content) - 2, -1, -1):
+        item_after[i] = item_after[i + 1] or flags[i + 1]
     for i, child in enumerate(content):
         kind = items.content_kind(context, child.text)
-        intro = not is_item(child) and any(is_item(c) for c in content[i + 1:])
+        intro = not flags[i] and item_after[i]
         if kind != "principle" and (has_subheadings or (kind == "task" and intro)):
             kind = "paragraph"
         child.kind = kind

@@ -58,6 +58,13 @@ class Stopwatch:
             self.seconds[name] += time.perf_counter() - started
 
 
+def format_period(start: int | None, end: int | None) -> str:
+    """Show a plan period as "2021-2025", a single year as "2026", or nothing."""
+    if start and end and start != end:
+        return f"{start}-{end}"
+    return str(end or start or "")
+
+
 def parse_file(path: str | Path, clock: Stopwatch | None = None) -> Plan:
     """Read, clean and analyse one plan file; raise IngestError on bad input."""
     clock = clock or Stopwatch()
@@ -80,7 +87,7 @@ def parse_file(path: str | Path, clock: Stopwatch | None = None) -> Plan:
         source=path.name,
         text=text,
         kind=meta.plan_kind(doc.title),
-        period=f"{start_year}-{end_year}" if start_year and end_year else (str(end_year or "")),
+        period=format_period(start_year, end_year),
         start_year=start_year,
         end_year=end_year,
         street=meta.plan_street(doc.title),
