@@ -162,26 +162,36 @@ def _keep(word: str) -> bool:
 
 
 def similar_items(items: list[tuple[object, str, str]], cut: Callable[[str], list[str]],
-                  top: int = 3, min_score: float = 0.25) -> list[Match]:
-    """Return, for each (key, group, text) item, the most similar items of other groups (TF-IDF cosine)."""
+                  top: int = 3, min_score: float = 0.25, probe: int = 8, fanout: int = 50) -> list[Match]:
+    """Return, for each (key, group, text) item, the most similar items of other groups (TF-IDF cosine).
+
+    To stay near-linear on thousands of documents, each item probes only its ``probe``
+    heaviest words, and each word only the ``fanout`` items where it weighs most.
+    """
     docs = [[w for w in cut(text) if _keep(w)] for _, _, text in items]
     df = Counter(w for words in docs for w in set(words))
     n = len(docs)
-    # Words in more than a fifth of all items are too common to tell items apart.
-    idf = {w: math.log(n / c) for w, c in df.items() if c <= max(2, n // 5)}
+    # Words in more than a twentieth of all items are too common to tell items apart.
+    idf = {w: math.log(n / c) for w, c in df.items() if c <= max(2, n // 20)}
     vecs = [_vector(words, idf) for words in docs]
     postings: dict[str, list[int]] = defaultdict(list)
     for i, vec in enumerate(vecs):
         for w in vec:
             postings[w].append(i)
+    for w, ids in postings.items():
+        if len(ids) > fanout:
+            postings[w] = sorted(ids, key=lambda j: -vecs[j][w])[:fanout]
     out = []
     for i, vec in enumerate(vecs):
         scores: dict[int, float] = defaultdict(float)
-        for w, weight in vec.items():
+        for w, weight in sorted(vec.items(), key=lambda kv: -kv[1])[:probe]:
             for j in postings[w]:
                 if items[j][1] != items[i][1]:
                     scores[j] += weight * vecs[j][w]
-        best = sorted(((s, j) for j, s in scores.items() if s >= min_score), reverse=True)[:top]
+        # Probe scores are partial; rank by them, then report the full cosine.
+        probed = sorted(scores, key=lambda j: -scores[j])[:top * 3]
+        full = [(sum(weight * vecs[j].get(w, 0.0) for w, weight in vec.items()), j) for j in probed]
+        best = sorted(((s, j) for s, j in full if s >= min_score), reverse=True)[:top]
         for s, j in best:
             shared = sorted(set(vec) & set(vecs[j]), key=lambda w: -vec[w] * vecs[j][w])[:5]
             out.append(Match((items[i][0], items[j][0]), round(s, 3), "共同词: " + "、".join(shared)))

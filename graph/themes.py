@@ -136,8 +136,10 @@ def _is_evidence(text: str, start: int, end: int) -> bool:
         return False
     if start == 0 or not ("\u4e00" <= text[start - 1] <= "\u9fff"):
         return True
-    from ingest.segment import tokens
+    from ingest.segment import tokenizer, tokens
 
+    if not tokenizer().FREQ.get(text[start - 1:start + 1]):
+        return True  # the character before cannot join the term's first one into a word
     lo = max(0, start - 6)
     return any(s + lo == start for _, s, _ in tokens(text[lo:end + 2]))
 
