@@ -1,0 +1,113 @@
+"""Precision and recall of target and entity extraction against the hand-marked gold fixtures.
+
+Run ``python tests/gold_report.py`` for a per-document report; the tests in
+test_targets.py / test_entities.py call :func:`score_targets` and
+:func:`score_entities` to keep the figures from falling.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import cache
+from pathlib import Path
+
+from ingest.pipeline import parse_file
+
+HERE = Path(__file__).resolve().parent
+ROOTS = {"corpus": HERE.parent / "corpus", "holdout": HERE.parent.parent / "shared" / "holdout"}
+
+
+def resolve(name: str) -> Path:
+    """Return the file a gold key (corpus/x.txt, holdout/y.txt) names."""
+    root, _, rest = name.partition("/")
+    return ROOTS[root] / rest
+
+
+@cache
+def plan_for(name: str):
+    """Parse a gold document once."""
+    return parse_file(resolve(name))
+
+
+def _norm(text: str) -> str:
+    """Drop quotes and spaces and unify full-width signs."""
+    return "".join(c for c in (text or "") if c not in " “”\"‘’《》").replace("％", "%").replace("＋", "+")
+
+
+def _target_match(gold: dict, pred) -> bool:
+    """Tell whether a predicted target states the gold one (value, unit, indicator)."""
+    if pred.value is None or abs(pred.value - gold["value"]) > 1e-6 or _norm(pred.unit) != _norm(gold["unit"]):
+        return False
+    ind, phrase, key = _norm(pred.indicator), _norm(gold["phrase"]), _norm(gold.get("key") or gold["phrase"])
+    return key in ind or (len(ind) >= max(2, len(phrase) // 2) and ind in phrase)
+
+
+def _pair(golds: list, preds: list, match) -> list[tuple]:
+    """Pair gold items with predictions one to one, greedily in order."""
+    used, pairs = set(), []
+    for g in golds:
+        k = next((k for k, p in enumerate(preds) if k not in used and match(g, p)), None)
+        if k is not None:
+            used.add(k)
+            pairs.append((g, preds[k]))
+    return pairs
+
+
+def score_targets(path: Path = HERE / "gold_targets.json", verbose: bool = False) -> dict:
+    """Return {doc: (matched, gold, predicted, right_year)} and a total row."""
+    out, tot = {}, [0, 0, 0, 0]
+    for name, golds in json.loads(path.read_text(encoding="utf-8"))["docs"].items():
+        preds = [t for t in plan_for(name).targets if t.status == "target"]
+        pairs = _pair(golds, preds, _target_match)
+        years = sum(g.get("year") == p.year for g, p in pairs)
+        row = (len(pairs), len(golds), len(preds), years)
+        out[name] = row
+        tot = [a + b for a, b in zip(tot, row)]
+        if verbose:
+            hit = {id(g) for g, _ in pairs}
+            got = {id(p) for _, p in pairs}
+            for g in golds:
+                if id(g) not in hit:
+                    print(f"  MISS {name} {g['phrase']} = {g['value']}{g['unit']}")
+            for p in preds:
+                if id(p) not in got:
+                    print(f"  EXTRA {name} {p.indicator} = {p.value}{p.unit} | {p.text[:40]}")
+            for g, p in pairs:
+                if g.get("year") != p.year:
+                    print(f"  YEAR {name} {g['phrase']} gold {g.get('year')} got {p.year}")
+    out["total"] = tuple(tot)
+    return out
+
+
+def score_entities(path: Path = HERE / "gold_entities.json", verbose: bool = False) -> dict:
+    """Return {doc: (matched, gold, predicted)} for the types marked in the gold, and a total row."""
+    out, tot = {}, [0, 0, 0]
+    for name, gold in json.loads(path.read_text(encoding="utf-8"))["docs"].items():
+        preds = [(e.type, _norm(e.label)) for e in plan_for(name).entities]
+        golds = [(t, _norm(lab)) for t, labels in gold.items() for lab in labels]
+        pairs = _pair(golds, preds, lambda g, p: g == p)
+        row = (len(pairs), len(golds), len(preds))
+        out[name] = row
+        tot = [a + b for a, b in zip(tot, row)]
+        if verbose:
+            hit, got = {g for g, _ in pairs}, {p for _, p in pairs}
+            print(f"  MISS {name}: " + " ".join(f"{t[0]}:{lab}" for t, lab in golds if (t, lab) not in hit))
+            print(f"  EXTRA {name}: " + " ".join(f"{t[0]}:{lab}" for t, lab in preds if (t, lab) not in got))
+    out["total"] = tuple(tot)
+    return out
+
+
+def _print(title: str, table: dict) -> None:
+    """Print precision/recall rows."""
+    print(title)
+    for name, (m, g, p, *rest) in table.items():
+        extra = f" year {rest[0]}/{m}" if rest else ""
+        print(f"  {name:70} P {m}/{p} = {m / max(p, 1):.2f}  R {m}/{g} = {m / max(g, 1):.2f}{extra}")
+
+
+if __name__ == "__main__":
+    verbose = "-v" in sys.argv
+    _print("targets", score_targets(verbose=verbose))
+    if (HERE / "gold_entities.json").exists():
+        _print("entities", score_entities(verbose=verbose))
