@@ -74,7 +74,24 @@ def goal_phrases(text: str) -> list[tuple[str, int]]:
                 chunk, start = after[1:stop.start() if stop else None], mark.end() + 1
         for item in _split_items(chunk):
             found.append((item, max(text.find(item[:2], start), 0)))
+    found.extend(_quoted_lists(text))
     return list({p: (p, o) for p, o in found}.values())
+
+
+def _quoted_lists(text: str) -> list[tuple[str, int]]:
+    """Return the items of clauses listing three or more quoted names (西部“智慧微城区”、中部“核心功能区”…).
+
+    >>> [p for p, _ in _quoted_lists("重点打造西部“智慧微城区”、中部“核心功能区”和南部“产业生态新城区”，逐步形成")]
+    ['西部智慧微城区', '中部核心功能区', '南部产业生态新城区']
+    """
+    found = []
+    start = 0
+    for clause in re.split(r"[，。；]", text):
+        if len(QUOTED.findall(clause)) >= 3 and len(re.findall(r"[、和]", clause)) >= 2:
+            for item in _split_items(clause):
+                found.append((item, max(text.find(item[:2], start), 0)))
+        start += len(clause) + 1
+    return found
 
 
 def _core(text: str) -> str:

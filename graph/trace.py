@@ -75,23 +75,24 @@ def _target_children(index: OutlineIndex, node_iri: str) -> list[dict]:
             for t in index.targets.get(node_iri, [])]
 
 
-def node_tree(index: OutlineIndex, node_iri: str, seen: set[str] | None = None) -> dict:
+def node_tree(index: OutlineIndex, node_iri: str, seen: set[str] | None = None, depth: int = 0) -> dict:
     """Return the tree of a heading or item: sub-items, then named entities and targets."""
     seen = set() if seen is None else seen
     r = index.resources[node_iri]
-    kids = [node_tree(index, k, seen) for k in index.children.get(node_iri, [])]
+    kids = [goal_tree(index, k, depth + 1) if index.phrases.get(k) and depth < 2 else node_tree(index, k, seen, depth)
+            for k in index.children.get(node_iri, [])]
     own = _entity_children(index, node_iri, seen) + _target_children(index, node_iri)
     return {"id": r["id"], "iri": node_iri, "kind": "goal" if r["is_goal"] and not r["is_heading"] else "task",
             "node_kind": r["kind"], "label": r["label"], "plan": r["plan"], "children": kids + own}
 
 
-def goal_tree(index: OutlineIndex, goal_iri: str) -> dict:
+def goal_tree(index: OutlineIndex, goal_iri: str, depth: int = 0) -> dict:
     """Return the tree of a goal: the goal items it enumerates, the headings serving them and their subtrees."""
     r = index.resources[goal_iri]
     seen: set[str] = set()
     heads = sorted(index.served_by.get(goal_iri, []), key=lambda hs: index.resources[hs[0]]["order_key"])
-    served = [node_tree(index, h, seen) | {"score": s} for h, s in heads if h in index.resources]
-    phrases = [goal_tree(index, p) for p in index.phrases.get(goal_iri, [])]
+    served = [node_tree(index, h, seen, depth + 1) | {"score": s} for h, s in heads if h in index.resources]
+    phrases = [goal_tree(index, p, depth) for p in index.phrases.get(goal_iri, [])]
     if not served and not phrases:
         return node_tree(index, goal_iri) | {"kind": "goal"}
     return {"id": r["id"], "iri": goal_iri, "kind": "goal", "node_kind": r["kind"], "label": r["label"],
