@@ -52,13 +52,14 @@ def segmenter():
     return tokenizer()
 
 
-def spans(text: str) -> list[tuple[str, int, int]]:
-    """Return jieba accurate-mode words of ``text`` as (word, start, end).
+@functools.lru_cache(maxsize=4096)
+def spans(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Return jieba accurate-mode words of ``text`` as (word, start, end); cached, as titles and paths repeat.
 
     >>> spans("老年人日间照料")
-    [('老年人', 0, 3), ('日间', 3, 5), ('照料', 5, 7)]
+    (('老年人', 0, 3), ('日间', 3, 5), ('照料', 5, 7))
     """
-    return [(w, s, e) for w, s, e in segmenter().tokenize(text) if w.strip()]
+    return tuple((w, s, e) for w, s, e in segmenter().tokenize(text) if w.strip())
 
 
 def subwords(word: str) -> list[str]:

@@ -22,8 +22,9 @@ def document(unit: dict) -> dict:
         "id": unit["id"], "node_id": unit["node_id"], "group": unit["group"], "rank": unit["rank"],
         "plan_id": unit["plan_id"], "plan": unit["plan"], "kind": unit["kind"], "chapter": unit["chapter"],
         "number": unit["number"], "themes": ",".join(t["id"] for t in unit["themes"]),
+        "theme_list": ",".join(t["id"] for t in unit["themes"]),
         "theme_data": unit["themes"], "path_data": unit["path"], "entity_type": unit.get("entity_type", ""),
-        "text": unit["text"], "title": unit["title"], "lead": unit["lead"] if unit["lead"] != unit["title"] else "",
+        "text": unit["text"], "title": unit["title"],
         "body": unit["text"], "path": " ".join(unit["path"]), "ngram": f"{unit['title']}\n{unit['text']}",
     }
 

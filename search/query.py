@@ -11,6 +11,7 @@ characters that mean nothing here are dropped.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from whoosh.query import And, AndMaybe, Or, Phrase, Query, Term
@@ -89,22 +90,22 @@ def ngram_query(text: str, boost: float = 1.0) -> Query | None:
     return Phrase("ngram", grams, boost=boost)
 
 
-def word_query(word: str, boost: float = 1.0) -> Query:
-    """Match one word in every word field, or as a substring at a lower weight."""
+def word_query(word: str, boost: float = 1.0, substring: bool = True) -> Query:
+    """Match one word in every word field and, with ``substring``, inside other words at a lower weight."""
     terms: list[Query] = [Term(f, word, boost=boost) for f in WORD_FIELDS]
-    sub = ngram_query(word, boost * NGRAM_WEIGHT)
+    sub = ngram_query(word, boost * NGRAM_WEIGHT) if substring else None
     return Or([*terms, sub] if sub else terms)
 
 
-def phrase_query(text: str, boost: float = 1.0) -> Query | None:
-    """Match ``text`` as a phrase: consecutive words in a word field, or the exact substring."""
+def phrase_query(text: str, boost: float = 1.0, substring: bool = True) -> Query | None:
+    """Match ``text`` as a phrase: consecutive words in a word field, or (``substring``) the exact substring."""
     words = query_words(text)
     parts: list[Query] = []
     if len(words) > 1:
-        parts += [Phrase(f, words, boost=boost) for f in ("title", "lead", "body")]
+        parts += [Phrase(f, words, boost=boost) for f in ("title", "body")]
     elif words:
-        parts += [Term(f, words[0], boost=boost) for f in ("title", "lead", "body")]
-    sub = ngram_query(text, boost)
+        parts += [Term(f, words[0], boost=boost) for f in ("title", "body")]
+    sub = ngram_query(text, boost) if substring or not words else None
     if sub is not None:
         parts.append(sub)
     return Or(parts) if parts else None
@@ -115,9 +116,13 @@ def exact_query(text: str) -> Query | None:
     return ngram_query(text)
 
 
-def free_query(p: Parsed, expansions: list[str]) -> Query | None:
-    """Build the scored part of the query: words OR-ed, whole phrase boosted, expansions lower."""
-    parts: list[Query] = [word_query(w) for w in p.words]
+def free_query(p: Parsed, expansions: list[str], common: Callable[[str], bool] = lambda _: False) -> Query | None:
+    """Build the scored part of the query: words OR-ed, whole phrase boosted, expansions lower.
+
+    A ``common`` word is not also searched inside other words: it is found often enough as a
+    word, and its substring matches would only cost time.
+    """
+    parts: list[Query] = [word_query(w, substring=len(w) == 1 or not common(w)) for w in p.words]
     whole = "".join(ch for ch in p.free if NGRAM_CHAR.match(ch.lower()) or ch.isspace())
     if len(p.words) > 1 or (p.free and not p.words):
         pq = phrase_query(whole.replace(" ", ""), PHRASE_BOOST)
@@ -126,17 +131,17 @@ def free_query(p: Parsed, expansions: list[str]) -> Query | None:
     for phrase in p.phrases:
         parts.append(phrase_query(phrase, PHRASE_BOOST))
     for term in expansions:
-        eq = phrase_query(term, EXPANSION_BOOST)
+        eq = phrase_query(term, EXPANSION_BOOST, substring=False)
         if eq is not None:
             parts.append(eq)
     parts = [q for q in parts if q is not None]
     return Or(parts) if parts else None
 
 
-def build(p: Parsed, expansions: list[str]) -> Query | None:
+def build(p: Parsed, expansions: list[str], common: Callable[[str], bool] = lambda _: False) -> Query | None:
     """Return the whole query: exact phrases required, everything else scored."""
     required = [q for q in (exact_query(ph) for ph in p.phrases) if q is not None]
-    scored = free_query(p, expansions)
+    scored = free_query(p, expansions, common)
     if required:
         must = required[0] if len(required) == 1 else And(required)
         return AndMaybe(must, scored) if scored is not None else must

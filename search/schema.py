@@ -7,9 +7,10 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from search.analysis import chinese_analyzer, ngram_analyzer
 
 #: Field weights for BM25F: a title or lead sentence counts more than body text.
-BOOSTS = {"title": 3.0, "lead": 2.0, "body": 1.0, "path": 0.4, "ngram": 0.6}
+BOOSTS = {"title": 3.0, "body": 1.0, "path": 0.4, "ngram": 0.6}
 #: The word fields a free-text query searches (the n-gram field is searched by phrase only).
-WORD_FIELDS = ("title", "lead", "body", "path")
+#: A unit's title is its heading or, for a paragraph, its lead sentence, so leads weigh like titles.
+WORD_FIELDS = ("title", "body", "path")
 
 
 def build_schema() -> Schema:
@@ -26,13 +27,13 @@ def build_schema() -> Schema:
         chapter=ID(stored=True, sortable=True),
         number=STORED,
         themes=KEYWORD(commas=True, scorable=False),
+        theme_list=ID(sortable=True),
         theme_data=STORED,
         path_data=STORED,
         entity_type=STORED,
         text=STORED,
         title=TEXT(analyzer=words, stored=True, field_boost=BOOSTS["title"]),
-        lead=TEXT(analyzer=words, field_boost=BOOSTS["lead"]),
         body=TEXT(analyzer=words, field_boost=BOOSTS["body"]),
-        path=TEXT(analyzer=words, field_boost=BOOSTS["path"]),
+        path=TEXT(analyzer=words, phrase=False, field_boost=BOOSTS["path"]),
         ngram=TEXT(analyzer=ngram_analyzer(), field_boost=BOOSTS["ngram"]),
     )

@@ -10,7 +10,6 @@ import math
 import threading
 from collections.abc import Callable
 
-from whoosh import sorting
 from whoosh.query import And, Every, NullQuery, Or, Query, Term
 
 from search import query as Q
@@ -20,8 +19,11 @@ from search.highlight import SNIPPET, highlight, marked, needles
 
 Expander = Callable[[str], list[str]]
 MAX_LIMIT = 100
-#: Facets as whoosh groupings; themes overlap (a unit has several).
-FACETS = {"plan": "plan_id", "kind": "kind", "chapter": "chapter", "theme": "themes"}
+#: Thesaurus expansions searched per query, and the document frequency above which a word
+#: is common enough not to be searched inside other words too.
+MAX_EXPANSIONS = 8
+COMMON_DF = 100
+FACETS = ("plan", "kind", "theme", "chapter")
 #: Prior weight of a unit kind: items and paragraphs are what staff look for; a bare heading or an
 #: entity name is a pointer to them, so it ranks below an item that says the same thing.
 KIND_WEIGHTS = {"entity": 0.4, "part": 0.6, "chapter": 0.6, "section": 0.6, "subsection": 0.6,
@@ -62,7 +64,11 @@ class Searcher:
         for term in dict.fromkeys([p.free.replace(" ", ""), *p.phrases, *p.words]):
             if term:
                 found += [t for t in self.expander(term) or [] if t and t not in typed]
-        return list(dict.fromkeys(found))[:12]
+        return list(dict.fromkeys(found))[:MAX_EXPANSIONS]
+
+    def common(self, word: str) -> bool:
+        """Tell whether ``word`` is a frequent indexed word (then no substring search is needed)."""
+        return self.whoosh().doc_frequency("body", word) >= COMMON_DF
 
     def filter_query(self, filters: dict[str, list[str]]) -> tuple[Query | None, list[str]]:
         """Turn ``plan``/``kind``/``theme`` filters into a whoosh filter, with a note per value that matched nothing."""
@@ -99,7 +105,7 @@ class Searcher:
             if value:
                 p.filters.setdefault(name, []).append(Q.KIND_ALIASES.get(value, value) if name == "kind" else value)
         expanded = self.expansions(p)
-        q = Q.build(p, expanded)
+        q = Q.build(p, expanded, self.common)
         filt, notes = self.filter_query(p.filters)
         if q is None and filt is not None:
             q = Every()
@@ -114,40 +120,57 @@ class Searcher:
     def run(self, q: Query, filt: Query | None, p: Q.Parsed, expanded: list[str], limit: int, page: int,
             out: dict, explain: bool) -> None:
         """Run ``q`` and fill ``out`` with the page of hits and the facets."""
-        res = self.collect(q, filt, explain)
-        if not res.scored_length() and (relaxed := Q.relaxed(p)) is not None:
-            res = self.collect(relaxed, filt, explain)
-            out["relaxed"] = bool(res.scored_length())
-        ranked = self.dedupe(res.top_n)
+        kept = self.matches(q, filt)
+        if not kept and (relaxed := Q.relaxed(p)) is not None:
+            q = relaxed
+            kept = self.matches(q, filt)
+            out["relaxed"] = bool(kept)
         wanted = needles(p.words, [p.free.replace(" ", ""), *p.phrases, *expanded],
                          single=len(p.words) == 1 and len(p.words[0]) == 1 and not p.phrases)
         if out.get("relaxed"):  # mark the pairs of characters that matched instead of the words
             wanted += [g for w in [*p.phrases, *p.words] for g in ngrams(w) if len(g) > 1]
-        out["total"] = len(ranked)
-        out["pages"] = math.ceil(len(ranked) / limit)
-        out["facets"] = self.facets(res, {doc for _, doc in ranked})
-        terms = res.docterms if explain else {}
+        out["total"] = len(kept)
+        out["pages"] = math.ceil(len(kept) / limit)
+        out["facets"] = self.facets(kept.values())
+        if not kept:
+            return
+        res = self.whoosh().search(q, filter=filt, limit=min(len(kept) * 4, page * limit * 3 + 60), terms=explain)
+        ranked = self.rank(res.top_n, kept)
         for score, doc in ranked[(page - 1) * limit:page * limit]:
-            out["hits"].append(self.hit(doc, score, wanted, terms.get(doc) if explain else None))
+            out["hits"].append(self.hit(doc, score, wanted, res.docterms.get(doc, []) if explain else None))
 
-    def collect(self, q: Query, filt: Query | None, explain: bool):
-        """Return every match of ``q`` with the documents of each facet value."""
-        groups = {name: sorting.FieldFacet(field, allow_overlap=name == "theme") for name, field in FACETS.items()}
-        return self.whoosh().search(q, filter=filt, limit=None, groupedby=groups, terms=explain)
+    def columns(self) -> dict[str, list]:
+        """Return the kind, group, rank and facet columns of every document, read once per searcher."""
+        cols = getattr(self._local, "columns", None)
+        if cols is None:
+            reader = self.whoosh().reader()
+            cols = self._local.columns = {name: [decode(v) for v in reader.column_reader(name)]
+                                          for name in ("kind", "group", "rank", "plan_id", "chapter", "theme_list")}
+        return cols
 
-    def dedupe(self, top_n: list[tuple[float, int]]) -> list[tuple[float, int]]:
-        """Keep one unit per group of repeated text (the most specific kind), ranked by the group's best score."""
-        reader = self.whoosh().reader()
-        kinds, groups, ranks = (reader.column_reader(name) for name in ("kind", "group", "rank"))
-        best: dict[object, tuple[int, int]] = {}
-        scores: dict[object, float] = {}
-        for score, doc in top_n:
+    def matches(self, q: Query, filt: Query | None) -> dict[str, int]:
+        """Return every group of repeated text that ``q`` matches, mapped to the unit shown for it."""
+        s = self.whoosh()
+        docs = set(q.docs(s))
+        if filt is not None:
+            docs &= set(filt.docs(s))
+        cols = self.columns()
+        groups, ranks = cols["group"], cols["rank"]
+        kept: dict[str, int] = {}
+        for doc in docs:
             key = groups[doc]
-            weighted = score * kind_weight(kinds[doc])
-            scores[key] = max(scores.get(key, 0.0), weighted)
-            if key not in best or ranks[doc] < best[key][0]:
-                best[key] = (ranks[doc], doc)
-        return sorted(((scores[key], doc) for key, (_, doc) in best.items()), key=lambda sd: (-sd[0], sd[1]))
+            if key not in kept or (ranks[doc], doc) < (ranks[kept[key]], kept[key]):
+                kept[key] = doc
+        return kept
+
+    def rank(self, top_n: list[tuple[float, int]], kept: dict[str, int]) -> list[tuple[float, int]]:
+        """Rank the shown units by the best kind-weighted score in their group."""
+        cols = self.columns()
+        scores: dict[str, float] = {}
+        for score, doc in top_n:
+            key = cols["group"][doc]
+            scores[key] = max(scores.get(key, 0.0), score * kind_weight(cols["kind"][doc]))
+        return sorted(((sc, kept[key]) for key, sc in scores.items() if key in kept), key=lambda sd: (-sd[0], sd[1]))
 
     def hit(self, doc: int, score: float, wanted: list[str], matched: list | None) -> dict:
         """Return one hit as a plain dict, highlighted."""
@@ -166,20 +189,19 @@ class Searcher:
                                "words": marked(text, wanted)}
         return data
 
-    def facets(self, res, kept: set[int]) -> dict:
-        """Return the facet counts of the kept (de-duplicated) hits, keyed by plan titles and theme labels."""
-        out = {}
-        for name in FACETS:
-            named: dict[str, int] = {}
-            for key, docs in res.groups(name).items():
-                n = sum(1 for d in docs if d in kept)
-                if not n or key in (None, "", b""):
-                    continue
-                key = key.decode() if isinstance(key, bytes) else str(key)
-                label = {"plan": self.plan_titles, "theme": self.theme_labels}.get(name, {}).get(key, key)
-                named[label] = named.get(label, 0) + n
-            out[name] = dict(sorted(named.items(), key=lambda kv: -kv[1]))
-        return out
+    def facets(self, docs) -> dict:
+        """Return the facet counts of the shown units, keyed by plan titles, kinds, theme labels and chapters."""
+        cols = self.columns()
+        counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+        for doc in docs:
+            for name, values in (("plan", [cols["plan_id"][doc]]), ("kind", [cols["kind"][doc]]),
+                                 ("chapter", [cols["chapter"][doc]]), ("theme", cols["theme_list"][doc].split(","))):
+                for value in values:
+                    if value:
+                        counts[name][value] = counts[name].get(value, 0) + 1
+        names = {"plan": self.plan_titles, "theme": self.theme_labels}
+        return {name: {names.get(name, {}).get(k, k): n for k, n in sorted(c.items(), key=lambda kv: -kv[1])}
+                for name, c in counts.items()}
 
     def explain(self, p: Q.Parsed, q: Query | None, filt: Query | None, notes: list[str], out: dict) -> dict:
         """Return how the query was understood and, for zero results, why and what to try."""
@@ -205,6 +227,11 @@ def check_int(name: str, value, low: int, high: int) -> int:
     return number
 
 
-def kind_weight(kind) -> float:
+def kind_weight(kind: str) -> float:
     """Return the prior weight of a unit kind (1.0 for tasks, goals and principles)."""
-    return KIND_WEIGHTS.get(kind.decode() if isinstance(kind, bytes) else kind, 1.0)
+    return KIND_WEIGHTS.get(kind, 1.0)
+
+
+def decode(value):
+    """Return a column value as str when whoosh gives bytes."""
+    return value.decode("utf-8") if isinstance(value, bytes) else value
