@@ -88,9 +88,12 @@ def parse_number(text: str) -> float | None:
     return float(value) if value is not None else None
 
 
-#: A table value cell: optional comparator, a number, optional comparator word.
-VALUE_CELL_RE = re.compile(rf"^(?P<pre>[≥≤><＞＜]|不低于|不少于|约)?\s*(?P<num>{ARABIC})\s*(?P<unit>%|％)?"
-                           rf"(?P<post>以上|以下|左右|以内)?$")
+#: A table value cell: optional comparator or change word, a number, optional unit and comparator word.
+VALUE_CELL_RE = re.compile(rf"^(?P<pre>[≥≤><＞＜]|不低于|不少于|不高于|不超过|约|下降|降低|减少|提高|提升|增长)?\s*"
+                           rf"(?P<num>{ARABIC})\s*(?P<unit>%|％|‰)?(?P<post>以上|以下|左右|以内)?$")
+
+#: Change words that make a cell's number a relative change (下降15%).
+CHANGE_WORDS = {"下降": "下降", "降低": "下降", "减少": "下降", "提高": "提高", "提升": "提高", "增长": "提高"}
 
 #: Table cells that stand for "no value".
 NULL_CELLS = {"-", "—", "–", "/", "／", "——", "--", "无", "…"}
@@ -101,12 +104,25 @@ def parse_value_cell(cell: str) -> tuple[float | None, str]:
 
     >>> parse_value_cell("≥10"), parse_value_cell("95以上"), parse_value_cell("-"), parse_value_cell("启动8个")
     ((10.0, '不低于'), (95.0, '以上'), (None, ''), (None, ''))
+    >>> parse_value_cell("下降15%")
+    (15.0, '下降')
+    """
+    value, comparator, _ = parse_value_unit(cell)
+    return value, comparator
+
+
+def parse_value_unit(cell: str) -> tuple[float | None, str, str]:
+    """Return (value, comparator, unit written in the cell) of a table value cell.
+
+    >>> parse_value_unit("<1%"), parse_value_unit("12")
+    ((1.0, '以下', '%'), (12.0, '', ''))
     """
     m = VALUE_CELL_RE.match(cell.strip())
     if not m:
-        return None, ""
-    comparator = PREFIX_COMPARATORS.get(m.group("pre") or "", "") or SUFFIX_COMPARATORS.get(m.group("post") or "", "")
-    return float(m.group("num").replace(",", "")), comparator
+        return None, "", ""
+    pre, post = m.group("pre") or "", m.group("post") or ""
+    comparator = PREFIX_COMPARATORS.get(pre, "") or CHANGE_WORDS.get(pre, "") or SUFFIX_COMPARATORS.get(post, "")
+    return float(m.group("num").replace(",", "")), comparator, (m.group("unit") or "").replace("％", "%")
 
 
 def is_value_cell(cell: str) -> bool:

@@ -22,6 +22,7 @@ from ingest.numbers import (
     UNIT_RE,
     parse_number,
     parse_value_cell,
+    parse_value_unit,
 )
 from ingest.tables import column_roles, table_nodes
 
@@ -64,11 +65,11 @@ def table_targets(plan: Plan, table: Table) -> Iterator[Target]:
 def row_target(plan: Plan, table: Table, roles: list[str], row: list[str], target_col: int,
                base_col: int | None, achieved: bool) -> Iterator[Target]:
     """Yield the target one table row states, if its target cell holds a number."""
-    value, comparator = parse_value_cell(row[target_col])
+    value, comparator, cell_unit = parse_value_unit(row[target_col])
     name = next((row[i] for i in reversed(range(len(roles))) if roles[i] == "name" and row[i]), "")
     if value is None or not name:
         return
-    unit = row[roles.index("unit")] if "unit" in roles else ""
+    unit = (row[roles.index("unit")] if "unit" in roles else "") or cell_unit
     m = NAME_UNIT_RE.search(name)
     if m and (not unit or UNIT_CELL_RE.match(m.group(1))):
         unit, name = unit or m.group(1), name[: m.start()].strip()
@@ -92,7 +93,8 @@ def row_target(plan: Plan, table: Table, roles: list[str], row: list[str], targe
 MENTION_RE = re.compile(
     rf"(?P<pre>{'|'.join(sorted(map(re.escape, PREFIX_COMPARATORS), key=len, reverse=True))})?"
     rf"(?P<num>{ARABIC}|{CN_NUMERAL})(?:\s*[-~～—–至到]\s*(?P<num2>{ARABIC}|{CN_NUMERAL}))?"
-    rf"(?P<approx>余|多)?(?P<unit>{UNIT_RE.pattern})"
+    rf"(?P<approx>余|多)?(?:(?P<unit>{UNIT_RE.pattern})|(?P<mult>[万亿])(?P<unit2>{UNIT_RE.pattern})?)"
+    r"(?P<per>/(?:年|月|日|天|小时|人|户))?"
     rf"(?P<post>{'|'.join(sorted(map(re.escape, SUFFIX_COMPARATORS), key=len, reverse=True))})?"
 )
 #: Doubling: 翻一番 (×2), 翻两番 (×4), with the baseline year when stated (较2020年).
@@ -115,14 +117,15 @@ CLAUSE_SPLIT_RE = re.compile(r"[，,：:（）()]")
 #: Time and modality words that open a clause but are not the indicator.
 LEAD_RE = re.compile(r"^(?:\d+[．.、](?!\d)|(?:到|至|在)?\s*(?:20\d\d)\s*年(?:底|末|前)?|力争|确保|争取|"
                      r"未来[一二三四五两]年|[一二三四五两]年内|(?:到|至)?“?十[三四五六]五”?(?:期间|末|时期)?|全年|(?:平均)?每年|其中|同时|此外|进一步|努力|积极|"
-                     r"要|将|使|把|推动|实现|基本|分别|累计|共|预计|年度)+")
+                     r"要|将|使|把|推动|实现|基本|分别|累计|共|预计|年度|做到)+")
 #: Verbs and adverbs that end the text before a number but are not the indicator.
 TAIL_RE = re.compile(r"(?:分别|基本|稳定|总体|累计|力争|再|共|约|总计|合计|实现|达到|达|为|超过|保持|提高|提升|增长|"
                      r"完成|建设|新增|建成|新建|打造|培育|引进|创建|形成|拥有|突破|增加|开展|举办|改造|设立|落地|"
                      r"整治|种植|补种|建|等|年均|每年|以上|以内|预计|[一二三四五两]年内?)+$")
 #: Verbs that, ending the text before a number, make the noun after the unit the indicator.
 ACTION_TAIL_RE = re.compile(r"(?:建设|新增|建成|新建|打造|培育|引进|创建|形成|开展|举办|改造|设立|落地|整治|"
-                            r"种植|补种|建|等|再|引育|认定|扶持|发展|布局|实施|推出|树立|遴选)$")
+                            r"种植|补种|建|等|再|引育|认定|扶持|发展|布局|实施|推出|树立|遴选|发布|面向|推动|引导|带动|评选|征集|"
+                            r"^全[省市区县国镇街])$")
 #: A measure name that keeps its leading verb (新增从业人员…培训率).
 MEASURE_END_RE = re.compile(r"(?:率|比重|占比|比例|数|量|额|规模|面积|总值|指数|时间|速度|增速|增幅)$")
 #: Leading verbs trimmed from a noun indicator (建设垃圾厢房72个).
@@ -134,11 +137,26 @@ SKIP_BEFORE_RE = re.compile(r"(?:第|每|[A-Za-z]|\d[.．]|No\.)$")
 #: Words in a clause that make its number an aim or a result rather than a description (包括8个社区).
 CUE_RE = re.compile(r"到|至|力争|确保|争取|达|以上|不少于|不低于|不超过|控制|提高|提升|新增|新建|建设|建成|打造|"
                     r"培育|引进|创建|累计|年均|突破|超过|实现|完成|以内|以下|左右|每年|目标|翻|增长|下降|减少|降低|缩短|覆盖|预计|"
-                    r"培训|改造|整治|种植|补种|新种|开展|举办|引育|认定|扶持|发放|服务|新开工|签约|落地")
+                    r"培训|改造|整治|种植|补种|新种|开展|举办|引育|认定|扶持|发放|服务|新开工|签约|落地|遴选|发布|面向|推动|"
+                    r"带动|评选")
 #: A Chinese numeral needs a digit (十 counts): 万/亿 alone belong to a unit.
 CN_DIGIT_RE = re.compile("[一二三四五六七八九两十]")
 #: Connectors left before a number that follows another one (…98%、帮教率…).
 CONNECTOR_RE = re.compile(r"^[、和及与以并且或，,\s]+")
+#: A policy rule, not a target: subsidies, ceilings and shares of a cost (最高300万元, 按投资额30%给予奖补).
+POLICY_RE = re.compile(r"奖补|补贴|补助|资助|贴息|奖励|给予|最高|按照?[^，。；]{0,20}的?比例|按[^，。；]{0,24}额的")
+#: Units of money and shares that a policy rule speaks in.
+POLICY_UNIT_RE = re.compile(r"元|%|％")
+#: Words that make a count part of a description (分为四个功能区, 包括8个社区).
+DESCRIBE_RE = re.compile(r"(?:分为|划分为|包括|包含|涵盖|下辖|辖|共有|由)[^，。；]{0,40}$")
+#: A number that only qualifies the noun after it (30人以上的企业, 超过200米的矿山).
+QUALIFIES_RE = re.compile(r"^(?:[^，。；：\d]{0,12}?[\d][^，。；：]{0,12}?)?的")
+#: A change or rate without its subject (年均增幅10%): the subject is the clause before.
+BARE_RATE_RE = re.compile(r"^(?:年均|平均|每年|年)?(?:增幅|增速|增长率?|增长速度|提高|提升|下降|降低|减少)$")
+#: A short verb right after a share (100%排查): it completes the indicator.
+SHARE_VERB_RE = re.compile(r"^([\u4e00-\u9fff]{2})(?=[、，,。；;]|$)")
+#: An adjective ending a list item (行业型、专业型、区域型平台): the head noun is after the list.
+ADJ_ITEM_RE = re.compile(r"^[^、]{1,4}[型类级性式]$")
 
 
 def sentences(text: str, base: int) -> Iterator[tuple[int, str]]:
@@ -162,16 +180,20 @@ def mentions(sentence: str) -> Iterator[dict]:
         cn = not re.match(r"\d", num)
         if value is None or in_quotes(sentence, m.start()) or SKIP_BEFORE_RE.search(sentence[: m.start("num")]):
             continue
-        if cn and (value <= 1 or len(num) > 4 or m.group("unit") in ("%", "％") or not CN_DIGIT_RE.search(num)):
+        unit, mult = m.group("unit") or m.group("unit2") or "", m.group("mult")
+        if cn and (value <= 1 or len(num) > 4 or unit in ("%", "％") or not CN_DIGIT_RE.search(num) or mult):
             continue  # 一个/一批 are wording, not counts; 亿元 alone is a unit
-        if re.match(r"\d", sentence[m.end():m.end() + 1] or "x"):
-            continue
+        if re.match(r"\d", sentence[m.end():m.end() + 1] or "x") or (mult and not unit and not m.group("pre")):
+            continue  # a bare 5亿 counts only after a comparator (突破5亿)
+        if m.group("per"):
+            unit += m.group("per")
+        scale = {"万": 10_000, "亿": 100_000_000}.get(mult or "", 1)
         pre, post = m.group("pre") or "", m.group("post") or ""
         approx = "以上" if m.group("approx") else ""
         comparator = SUFFIX_COMPARATORS.get(post) or approx or PREFIX_COMPARATORS.get(pre, "")
-        yield {"start": m.start("num"), "end": m.end(), "cut": m.start(), "value": value,
-               "value_max": parse_number(m.group("num2")) if m.group("num2") else None,
-               "unit": m.group("unit"), "comparator": comparator}
+        yield {"start": m.start("num"), "end": m.end(), "cut": m.start(), "value": value * scale,
+               "value_max": parse_number(m.group("num2")) * scale if m.group("num2") else None,
+               "unit": unit, "comparator": comparator}
     for m in DOUBLING_RE.finditer(sentence):
         times = {"一": 2.0, "两": 4.0, "二": 4.0, "三": 8.0}[m.group("times")]
         yield {"start": m.start(), "end": m.end(), "cut": m.start(), "value": times, "value_max": None,
@@ -187,17 +209,67 @@ def indicator_for(sentence: str, mention: dict, prev_end: int) -> tuple[str | No
     """Return the indicator phrase a mention measures, from its clause, and where the phrase ends."""
     start = max(prev_end, clause_start(sentence, mention["cut"]))
     before = LEAD_RE.sub("", CONNECTOR_RE.sub("", sentence[start:mention["cut"]].strip()))
-    after_m = re.match(r"[^，,。；;：:、（）()和与及\d]{0,24}", sentence[mention["end"]:])
+    after_m = re.match(r"(?:“[^”]{0,16}”|[^，,。；;：:、（）()和与及\d“]){0,24}", sentence[mention["end"]:])
     after = after_m.group().strip() if after_m else ""
     if (not before.strip() or ACTION_TAIL_RE.search(before)) and len(after) >= 2:
         if QUALIFIER_RE.search(after):
             return None, mention["end"]  # 新增5000万元建设项目达到12个: the amount only qualifies the projects
-        noun = re.sub(r"(?:建设|项目建设|以上|左右)$", "", after)
-        return LEAD_VERB_RE.sub("", noun) or noun, mention["end"] + len(after_m.group())
+        noun = re.sub(r"(?:建设|项目建设|以上|左右)$", "", after).replace("“", "").replace("”", "")
+        end = mention["end"] + len(after_m.group())
+        head = list_head(sentence, end, noun)
+        if head:
+            return head
+        return LEAD_VERB_RE.sub("", noun) or noun, end
     phrase = TAIL_RE.sub("", before).strip("的 、和及与")
     if not MEASURE_END_RE.search(phrase):
         phrase = LEAD_VERB_RE.sub("", phrase)
+    verb = SHARE_VERB_RE.match(sentence[mention["end"]:]) if mention["unit"] in ("%", "％") else None
+    if verb and phrase:
+        return phrase[-38:] + verb.group(1), mention["end"] + 2
     return phrase[-40:], mention["end"]
+
+
+def list_head(sentence: str, end: int, noun: str) -> tuple[str, int] | None:
+    """Return the head noun after a list of modifiers (跨行业、跨领域综合型平台) and where it ends."""
+    first = noun.rsplit("的", 1)[-1]
+    if sentence[end:end + 1] != "、" or not (ADJ_ITEM_RE.match(first) or first.startswith("跨")):
+        return None
+    m = re.match(r"[^，,。；;：:（）()]{1,40}", sentence[end:])
+    last = m.group().rsplit("、", 1)[-1] if m else ""
+    return (last, end + len(m.group())) if len(last) >= 2 else None
+
+
+def subject_before(sentence: str, cut: int) -> str:
+    """Return the subject of the clause before the one at ``cut`` (持续推进企业入库数量，力争年均增幅10%)."""
+    here = clause_start(sentence, cut)
+    if here == 0:
+        return ""
+    prev = sentence[clause_start(sentence, here - 1):here - 1]
+    prev = LEAD_RE.sub("", prev.strip())
+    prev = re.sub(r"^(?:持续|不断|加快|推进|推动|促进|扩大|保持|稳步|切实)+", "", prev)
+    return prev if 2 <= len(prev) <= 14 and not re.search(r"\d", prev) else ""
+
+
+def not_a_target(sentence: str, m: dict, past: bool) -> bool:
+    """Say whether a mention is a policy rule, a description or a qualifier rather than a target."""
+    cs = clause_start(sentence, m["cut"])
+    stop = re.search(r"[，,。；;]", sentence[m["end"]:])
+    clause = sentence[cs:m["end"] + (stop.start() if stop else len(sentence))]
+    if POLICY_UNIT_RE.search(m["unit"]) and POLICY_RE.search(clause):
+        return True
+    if (not past and DESCRIBE_RE.search(sentence[cs:m["cut"]])) or QUALIFIES_RE.match(sentence[m["end"]:]):
+        return True
+    bare = not sentence[cs:m["cut"]].strip(" 、")
+    return bare and m["comparator"] in ("以上", "以下") and bool(re.match(r"[\u4e00-\u9fff]", sentence[m["end"]:]))
+
+
+def section_year(path: list[Node]) -> int | None:
+    """Return the year an enclosing heading aims at (到2025年主要目标), if any."""
+    for node in reversed(path):
+        m = YEAR_RE.search(node.title) or ANY_YEAR_RE.search(node.title)
+        if m:
+            return int(next(g for g in m.groups() if g))
+    return None
 
 
 def respectively(sentence: str, found: list[dict]) -> dict[int, str]:
@@ -248,27 +320,36 @@ def is_past(plan: Plan, sentence: str, path: list[Node], node: Node) -> bool:
 
 def sentence_targets(plan: Plan, node: Node, path: list[Node], base: int) -> Iterator[Target]:
     """Yield the targets stated in the own text of ``node`` (which starts at ``base`` in plan.text)."""
+    aim_year = section_year(path)
     for s_start, sentence in sentences(node.text, base):
         found = sorted(mentions(sentence), key=lambda m: m["start"])
         if not found:
             continue
         past = is_past(plan, sentence, path, node)
         base_year = BASE_YEAR_RE.search(sentence)
-        last_indicator, prev_end = "", 0
+        last_indicator, prev_end, accepted = "", 0, False
         split = respectively(sentence, found)
         for k, m in enumerate(found):
             indicator, prev_end = indicator_for(sentence, m, prev_end)
-            if indicator is None:
+            if indicator is None or not_a_target(sentence, m, past):
+                accepted = False
                 continue
             indicator = split.get(k) or indicator or last_indicator
+            if BARE_RATE_RE.match(indicator):
+                subject = last_indicator if last_indicator and not BARE_RATE_RE.match(last_indicator) \
+                    else subject_before(sentence, m["cut"])
+                indicator = subject + indicator
             last_indicator = indicator
             year = year_at(sentence, m["cut"])
-            clause = sentence[clause_start(sentence, m["cut"]):m["end"] + 6]
-            if not indicator or not (past or CUE_RE.search(clause) or year):
+            cs = clause_start(sentence, m["cut"])
+            clause = sentence[cs:m["end"] + 6]
+            listed = accepted  # a list goes on under the verb or year of its first item
+            accepted = bool(indicator and (past or listed or CUE_RE.search(clause) or year))
+            if not accepted:
                 continue
             yield Target(
                 "", node.id, sentence.strip(), indicator, m["value"], m["unit"], m["value_max"],
-                (past_year(sentence) if past else year or plan.end_year),
+                (past_year(sentence) if past else year or aim_year or plan.end_year),
                 m["comparator"], None,
                 m.get("baseline_year") or (int(base_year.group(1)) if base_year else None),
                 "", "sentence", "achieved" if past else "target", s_start + m["start"], s_start + m["end"],
