@@ -141,9 +141,7 @@ def build(paths: list[str | Path], data: DataDir, progress: Callable[[str], None
 
 
 def theme_tagger():
-    """Return the thesaurus's tagger for the index, once the graph package provides one."""
-    try:
-        from graph.themes import load_thesaurus
-    except ImportError:
-        return None
+    """Return the SKOS thesaurus's tagger, so search units carry the themes the graph gives them."""
+    from graph.themes import load_thesaurus
+
     return load_thesaurus().tag
