@@ -50,7 +50,8 @@ def node_label(node: Node) -> str:
     return first[:40] + ("…" if len(first) > 40 else "")
 
 
-BACKGROUND = re.compile(r"发展基础|发展环境|发展形势|面临形势|形势分析|现状|回顾|主要成就|取得成效|工作基础")
+# 指导思想 is the ideological preamble: slogans it names (一带一路…) are not measures the plan takes.
+BACKGROUND = re.compile(r"发展基础|发展环境|发展形势|面临形势|形势分析|现状|回顾|主要成就|取得成效|工作基础|指导思想")
 
 
 def is_background(path: list[Node]) -> bool:
