@@ -159,7 +159,9 @@ def _suffix_candidates(text: str, toks: list) -> list[_Cand]:
         if suffix is None:
             continue
         head = word[: len(word) - len(suffix.text)]
-        if head and not _compound_ok(word, head, suffix):
+        if word in gz.generic_labels() and suffix.type == "place" and i and _proper(toks[i - 1][0]):
+            head = ""  # 商业广场 is a common noun, but 秀谷|商业广场 names one: the whole token is the suffix
+        elif head and not _compound_ok(word, head, suffix):
             continue
         nxt = toks[i + 1][0] if i + 1 < len(toks) else ""
         if suffix.text == "里" and not head and nxt not in _LI_NEXT:

@@ -35,7 +35,7 @@ ORG_CONTEXT_AFTER = frozenset({"为", "、", "等", "和", "及", "开展", "合
 
 #: Latin words that are technical terms or units, not brand names.
 _LATIN_GENERIC_TEXT = """mall tod ip pm vocs voc aaaa aaa 4s gdp app 5g 4g b2c c2c b2b o2o c2b ai vr ar ppp epc cbd
-rcep wifi wi-fi iot it ict mou km kw kwh mw gw co2 so2 nox cod"""
+rcep wifi wi-fi iot it ict mou km kw kwh mw gw co2 so2 nox cod pdf doc docx xls xlsx html htm jpg png"""
 LATIN_GENERIC = frozenset(_LATIN_GENERIC_TEXT.split())
 
 
