@@ -52,3 +52,34 @@ def test_tokenizer_is_shared_across_threads():
 def test_pos_tag_knows_place_names():
     assert segment.pos_tag("天津") == "ns"
     assert segment.pos_tag("金隅嘉品") is None
+
+
+def both_engines():
+    """Return a pure-Python jieba tokenizer and an rjieba one, each with our user dictionary."""
+    pytest.importorskip("rjieba")
+    import jieba
+
+    python_tok = jieba.Tokenizer()
+    python_tok.initialize()
+    rust_tok = segment.RustTokenizer()
+    for word, tag in segment._user_words():
+        python_tok.add_word(word, tag=tag)
+        rust_tok.add_word(word, tag=tag)
+    return python_tok, rust_tok
+
+
+def test_rjieba_cuts_exactly_like_jieba_on_real_plans():
+    from tests.conftest import CORPUS, holdout_files
+
+    python_tok, rust_tok = both_engines()
+    texts = [p.read_text(encoding="utf-8") for p in [*sorted(CORPUS.glob("*.txt")), *holdout_files()]]
+    texts.append("PM_2.5 和 5G-A，  2026-01-22\r\n www.gov.cn 3.5% T恤 AR-E3000 ＡＢ１２ a—b")
+    for text in texts:
+        for mode in ("default", "search"):
+            assert list(rust_tok.tokenize(text, mode=mode)) == list(python_tok.tokenize(text, mode=mode))
+
+
+def test_rjieba_knows_the_same_words():
+    python_tok, rust_tok = both_engines()
+    for word in ["城市", "金隅", "充电桩", "城市更", "2021", "日间照料中心", "中"]:
+        assert bool(rust_tok.FREQ.get(word)) == bool(python_tok.FREQ.get(word)), word
