@@ -126,3 +126,11 @@ def test_corpus_sentence_targets(corpus_plans):
     assert has(hz, "公共充电桩", 150) and has(hz, "日间照料中心", 5) and has(hz, "垃圾厢房", 72)
     assert has(hz, "固定资产投资", 30) and has(hz, "市场主体", 5000) and has(hz, "常住人口", 20)
     assert has(dg, "参保率", 95) and has(dg, "就业率", 90) and has(dg, "重新犯罪率", 2)
+
+
+def test_gold_targets_keep_their_precision_and_recall():
+    """Hand-marked targets of corpus and holdout documents: precision and recall stay high."""
+    from tests.gold_report import score_targets
+
+    matched, gold, predicted, right_year = score_targets()["total"]
+    assert matched / gold >= 0.95 and matched / predicted >= 0.95 and right_year == matched
