@@ -144,7 +144,7 @@ CN_DIGIT_RE = re.compile("[一二三四五六七八九两十]")
 #: Connectors left before a number that follows another one (…98%、帮教率…).
 CONNECTOR_RE = re.compile(r"^[、和及与以并且或，,\s]+")
 #: A policy rule, not a target: subsidies, ceilings and shares of a cost (最高300万元, 按投资额30%给予奖补).
-POLICY_RE = re.compile(r"奖补|补贴|补助|资助|贴息|奖励|给予|最高|按照?[^，。；]{0,20}的?比例|按[^，。；]{0,24}额的")
+POLICY_RE = re.compile(r"奖补|贴息|给予|最高|按照?[^，。；]{0,20}的?比例|按[^，。；]{0,24}额的")
 #: Units of money and shares that a policy rule speaks in.
 POLICY_UNIT_RE = re.compile(r"元|%|％")
 #: Words that make a count part of a description (分为四个功能区, 包括8个社区).
