@@ -54,6 +54,13 @@ BOOK_TITLE = re.compile(r"《([^《》\n]{2,80})》")
 NOTICE_NAME = re.compile(r"印发(.{2,120}?)的?通知$")
 DATE_LINE = re.compile(r"^(?:(?:19|20)\d\d年\d{1,2}月\d{1,2}日"
                        r"|二[〇○零][一二三四五六七八九〇○零]{2}年.{1,3}月.{1,4}日)$")
+#: The sign-off under a document: issuing body, date, 抄送/印发 lines, (此件公开发布).
+SIGN_OFF = re.compile(
+    r"^(?:[\u4e00-\u9fff（）()]{2,40}(?:人民政府|人民政府办公室|人民政府办公厅|办公室|办公厅|委员会|办事处|管理委员会"
+    r"|领导小组|指挥部|党委|党工委|政府|局|厅|委)"
+    r"|(?:抄送|抄报|印发|主送)[:：].*|.{2,40}\d{4}年\d{1,2}月\d{1,2}日\s*印发|[（(]此件[^）)]{0,10}[）)])$"
+)
+SIGN_OFF_SCAN = 6
 END_OF_NOTICE = re.compile(r"^(?:特此通知。?|[（(]此件[^）)]{0,10}[）)])$")
 
 
@@ -77,7 +84,7 @@ def clean_document(lines: list[SourceLine]) -> Document:
     title, body = unwrap_notice(kept, notice) if notice is not None else (None, start)
     if title is None:
         title, body = title_block(kept, body)
-    rest = drop_front_block(kept[body:], title)
+    rest = drop_sign_off(drop_front_block(kept[body:], title))
     return Document(title, rest)
 
 
@@ -233,3 +240,14 @@ def drop_front_block(lines: list[SourceLine], title: str) -> list[SourceLine]:
             continue
         out.append(line)
     return out
+
+
+def drop_sign_off(lines: list[SourceLine]) -> list[SourceLine]:
+    """Drop the sign-off at the end (issuing body, date, 抄送/印发 lines): it is not content."""
+    end = len(lines)
+    while end > 1 and len(lines) - end < SIGN_OFF_SCAN:
+        text = lines[end - 1].text
+        if not (DATE_LINE.match(text) or DATE_ONLY.match(text) or SIGN_OFF.match(text)):
+            break
+        end -= 1
+    return lines[:end]

@@ -177,3 +177,18 @@ def test_scale_reports_start_at_the_speech(path: Path):
     doc = clean_document(read_lines(path))
     assert "政府工作报告" in doc.title
     assert doc.lines[0].text.startswith("各位代表")
+
+
+@pytest.mark.parametrize(
+    ("tail", "kept"),
+    [
+        (["上海市奉贤区柘林镇人民政府", "2023年10月13日"], []),
+        (["（此件公开发布）"], []),
+        (["抄送：区委办公室、区人大办公室", "区政府办公室 2023年5月6日印发"], []),
+        (["建设市民服务中心"], ["建设市民服务中心"]),
+        (["加强组织领导，落实街道办事处"], ["加强组织领导，落实街道办事处"]),
+    ],
+)
+def test_sign_off_at_the_end_is_dropped(tail, kept):
+    lines = [SourceLine(t) for t in ["某街道行动方案", "一、总体要求", "推进工作。", *tail]]
+    assert [x.text for x in clean_document(lines).lines] == ["一、总体要求", "推进工作。", *kept]
