@@ -125,15 +125,17 @@ def free_query(p: Parsed, expansions: list[str], common: Callable[[str], bool] =
     parts: list[Query] = [word_query(w, substring=len(w) == 1 or not common(w)) for w in p.words]
     whole = "".join(ch for ch in p.free if NGRAM_CHAR.match(ch.lower()) or ch.isspace())
     if len(p.words) > 1 or (p.free and not p.words):
-        pq = phrase_query(whole.replace(" ", ""), PHRASE_BOOST)
+        pq = phrase_query(whole.replace(" ", ""), PHRASE_BOOST, substring=not all(map(common, p.words)))
         if pq is not None:
             parts.append(pq)
     for phrase in p.phrases:
         parts.append(phrase_query(phrase, PHRASE_BOOST))
-    for term in expansions:
-        eq = phrase_query(term, EXPANSION_BOOST, substring=False)
-        if eq is not None:
-            parts.append(eq)
+    for term in expansions:  # body only: an expansion ranks, it need not weigh titles
+        words = query_words(term)
+        if len(words) > 1:
+            parts.append(Phrase("body", words, boost=EXPANSION_BOOST))
+        elif words:
+            parts.append(Term("body", words[0], boost=EXPANSION_BOOST))
     parts = [q for q in parts if q is not None]
     return Or(parts) if parts else None
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from whoosh.query import And, Every, NullQuery, Or, Query, Term
 
 from search import query as Q
-from search.analysis import ngrams
+from search.analysis import ngrams, query_words
 from search.errors import BadParameter
 from search.highlight import SNIPPET, highlight, marked, needles
 
@@ -22,7 +22,8 @@ MAX_LIMIT = 100
 #: Thesaurus expansions searched per query, and the document frequency above which a word
 #: is common enough not to be searched inside other words too.
 MAX_EXPANSIONS = 8
-COMMON_DF = 100
+COMMON_DF = 20
+COMMON_EXPANSION_DF = 300
 FACETS = ("plan", "kind", "theme", "chapter")
 #: Prior weight of a unit kind: items and paragraphs are what staff look for; a bare heading or an
 #: entity name is a pointer to them, so it ranks below an item that says the same thing.
@@ -64,7 +65,13 @@ class Searcher:
         for term in dict.fromkeys([p.free.replace(" ", ""), *p.phrases, *p.words]):
             if term:
                 found += [t for t in self.expander(term) or [] if t and t not in typed]
-        return list(dict.fromkeys(found))[:MAX_EXPANSIONS]
+        useful = [t for t in dict.fromkeys(found) if not self.too_common(t)]
+        return useful[:MAX_EXPANSIONS]
+
+    def too_common(self, term: str) -> bool:
+        """Tell whether an expansion would match so much that it costs time without changing the ranking."""
+        s = self.whoosh()
+        return min((s.doc_frequency("body", w) for w in query_words(term)), default=0) > COMMON_EXPANSION_DF
 
     def common(self, word: str) -> bool:
         """Tell whether ``word`` is a frequent indexed word (then no substring search is needed)."""

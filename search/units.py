@@ -97,7 +97,7 @@ def node_units(plan: Plan) -> Iterator[dict]:
             uid = node.id if len(parts) == 1 else f"{node.id}#{i + 1}"
             title = node.title if node.kind != "paragraph" and i == 0 else ""
             yield {"id": uid, "node_id": node.id, "kind": node.kind, "title": title or lead(part)[:60],
-                   "lead": lead(part), "text": part, "number": node.number, "path": heads,
+                   "text": part, "number": node.number, "path": heads,
                    "chapter": chapter_of(path, node)}
 
 
@@ -107,7 +107,7 @@ def target_units(plan: Plan, by_id: dict[str, dict]) -> Iterator[dict]:
         home = by_id.get(t.node_id, {})
         path = [*home.get("path", []), home["title"]] if home.get("title") else home.get("path", [])
         yield {"id": t.id, "node_id": t.node_id, "kind": "target", "title": t.indicator or lead(t.text)[:60],
-               "lead": t.indicator, "text": t.text, "number": "", "path": path, "chapter": home.get("chapter", "")}
+               "text": t.text, "number": "", "path": path, "chapter": home.get("chapter", "")}
 
 
 def table_units(plan: Plan, by_id: dict[str, dict]) -> Iterator[dict]:
@@ -118,18 +118,18 @@ def table_units(plan: Plan, by_id: dict[str, dict]) -> Iterator[dict]:
         body = " ".join(tb.header) + "；" + rows if tb.header else rows
         for i, part in enumerate(passages(body)):
             yield {"id": tb.id if i == 0 else f"{tb.id}#{i + 1}", "node_id": tb.node_id, "kind": "table",
-                   "title": tb.title, "lead": tb.title, "text": part, "number": tb.number,
+                   "title": tb.title, "text": part, "number": tb.number,
                    "path": home.get("path", []), "chapter": home.get("chapter", "")}
 
 
 def entity_units(plan: Plan) -> Iterator[dict]:
-    """Yield one unit per entity: its name, aliases and how often it is named."""
+    """Yield one unit per entity: its name and aliases."""
     for ent in plan.entities:
         aliases = "、".join(a for a in ent.aliases if a != ent.label)
         text = ent.label + (f"（又称{aliases}）" if aliases else "")
         node_id = ent.mentions[0].node_id if ent.mentions else ""
-        yield {"id": ent.id, "node_id": node_id, "kind": "entity", "title": ent.label, "lead": ent.label,
-               "text": text, "number": "", "path": [], "chapter": "", "entity_type": ent.type}
+        yield {"id": ent.id, "node_id": node_id, "kind": "entity", "title": ent.label, "text": text,
+               "number": "", "path": [], "chapter": "", "entity_type": ent.type}
 
 
 def assign_groups(units: list[dict], plan: Plan) -> None:
