@@ -41,6 +41,17 @@ PAGE_CHROME = re.compile(
     r"|^【?字体[:：]|网站标识码|ICP备|^主办单位[:：]|^版权所有|^技术支持[:：]|返回顶部|^【打印】|^【关闭】"
     r"|视力保护色|^原文链接[:：]"
 )
+#: Web-page furniture that closes a scraped page: what follows it is not the document either.
+TAIL_CHROME = re.compile(
+    r"^(?:【?(?:相关报道|相关文档|相关链接|相关附件|相关阅读|相关新闻|原文下载|附件下载|附件)】?[:：]?$"
+    r"|[（(]?来源[:：].{0,30}[）)]?$|编辑[:：].{0,20}$|\*{0,2}更新时间\*{0,2}[:：])"
+)
+#: A line that is only an attachment's file name or link.
+ATTACHMENT = re.compile(r"^.{0,120}\.(?:pdf|docx?|xlsx?|wps|ofd|zip|rar)\)?$", re.IGNORECASE)
+#: A line with no letter, digit or CJK character (---, |, ***) carries no text.
+WORDY = re.compile(r"[\w\u3400-\u9fff]")
+TAIL_SCAN = 15
+TAIL_LINE_MAX = 150
 CAPTION = re.compile(r"(?:记者|摄影|通讯员)[^。，]{0,30}$|\s摄$")
 HEADING_NUMBER = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+[章节部分篇条]|[一二三四五六七八九十]+[、.．]"
                             r"|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[、.．﹒]|[①-⑳])")
@@ -76,7 +87,8 @@ def clean_document(lines: list[SourceLine]) -> Document:
     """Return the document's title and its own lines, without wrapping, chrome or blank lines."""
     kept = normalised(lines)
     kept = drop_front_matter(kept)
-    kept = [x for x in kept if not is_page_chrome(x.text)]
+    kept = drop_page_tail(kept)
+    kept = [x for x in kept if not is_page_chrome(x.text) and not ATTACHMENT.match(x.text) and WORDY.search(x.text)]
     if not kept:
         return Document("", [])
     start = find_title(kept)
@@ -251,3 +263,16 @@ def drop_sign_off(lines: list[SourceLine]) -> list[SourceLine]:
             break
         end -= 1
     return lines[:end]
+
+
+def drop_page_tail(lines: list[SourceLine]) -> list[SourceLine]:
+    """Cut a scraped page's tail: from the first closing chrome line (相关报道, 打印本页…) of short lines."""
+    cut = len(lines)
+    # Only the second half is tail: the head of a short page has chrome of its own (handled elsewhere).
+    for i in range(len(lines) - 1, max(len(lines) - TAIL_SCAN, len(lines) // 2), -1):
+        text = lines[i].text
+        if len(text) > TAIL_LINE_MAX:
+            break
+        if TAIL_CHROME.match(text) or is_page_chrome(text):
+            cut = i
+    return lines[:cut]

@@ -192,3 +192,11 @@ def test_scale_reports_start_at_the_speech(path: Path):
 def test_sign_off_at_the_end_is_dropped(tail, kept):
     lines = [SourceLine(t) for t in ["某街道行动方案", "一、总体要求", "推进工作。", *tail]]
     assert [x.text for x in clean_document(lines).lines] == ["一、总体要求", "推进工作。", *kept]
+
+
+def test_scraped_page_tail_and_attachments_are_dropped():
+    body = ["一、总体要求", *[f"推进第{i}项工作。" for i in range(8)]]
+    tail = ["【相关附件】", "空间布局图.pdf", "---", "相关报道：", "打印本页",
+            "某区建设方案", "各位代表：现在向大会报告。"]
+    lines = [SourceLine(t) for t in ["某区建设方案", *body, *tail]]
+    assert [x.text for x in clean_document(lines).lines] == body
