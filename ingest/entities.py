@@ -33,10 +33,22 @@ _LI_NEXT = frozenset({"社区", "小区", "片区", "、", "南侧", "北侧", "
 _ROADLIKE = frozenset({"路", "道", "街", "大道", "大街", "北路", "南路", "东路", "西路", "中路", "里"})
 
 #: A modifier made of numbers only (三大, 五个, 一带三) names nothing.
-_NUMERIC = re.compile(r"^(?:[一二三四五六七八九十百千两几多]+[大个项类批条带区基地心核]*)+$")
+_NUMERIC = re.compile(r"^(?:[一二三四五六七八九十百千两几多]+[大个项类批条带区基地心核镇市县村城园馆中]*)+$")
 
 #: Road suffixes that end the previous name: 苏州路|扬州道 are two roads.
 _ROAD_STOP = frozenset({"路", "大道", "大街", "北路", "南路", "东路", "西路"})
+
+#: Tags of dictionary words that are names as a whole (jieba tags some districts as person names).
+_NAME_TAGS = frozenset({"ns", "nt", "nz", "nr"})
+
+#: Place suffixes that a shorter form of the same name may leave out (大沽街道 / 大沽街 / 大沽, 治国里社区 / 治国里).
+_ADMIN_SUFFIXES = ("街道", "社区", "商务区", "街", "镇", "区", "市", "省", "县")
+
+#: First characters of a token that continue a place name into a longer one (河北|路, 延安|里, 杭州|道).
+_NAME_GOES_ON = frozenset("路道街里桥港湾区县市镇村园城站口")
+
+#: Single-character admin and water suffixes whose dictionary compounds are common nouns (城市, 乡镇, 运河).
+_ADMIN_CHARS = frozenset("省市县镇乡区江河岛")
 
 #: Words before a facility that show it is being built (新建…学校 is a project).
 _BUILD_BEFORE = frozenset({"新建", "建设", "建成", "打造", "扩建", "改造", "推进"})
@@ -97,8 +109,12 @@ def _specific(mods: list[str], suffix: gz.Suffix, relaxed: bool = False) -> bool
     words = [w for w in long if not _weak(w)]
     if not words:
         return False
-    if relaxed or not suffix.strict:
+    if relaxed:
         return True
+    if not suffix.strict:
+        # one common two-character word names a kind of thing, not one thing: 议事平台, 地下工程, 燃煤项目
+        single = len(long) == 1 and len(long[0]) == 2 and not _proper(long[0])
+        return suffix.loose or suffix.type != "project" or not single
     if suffix.type == "place":
         # the word right before a place suffix names it: 河北|路, not 研究|街道
         return words[-1] == long[-1] and _proper(words[-1])
@@ -159,6 +175,8 @@ def _suffix_candidates(text: str, toks: list) -> list[_Cand]:
         if suffix is None:
             continue
         head = word[: len(word) - len(suffix.text)]
+        if word in gz.generic_labels() and suffix.text in _ADMIN_CHARS:
+            continue
         if word in gz.generic_labels() and suffix.type == "place" and i and _proper(toks[i - 1][0]):
             head = ""  # 商业广场 is a common noun, but 秀谷|商业广场 names one: the whole token is the suffix
         elif head and not _compound_ok(word, head, suffix):
@@ -173,7 +191,9 @@ def _suffix_candidates(text: str, toks: list) -> list[_Cand]:
         label = text[start:end].replace("“", "").replace("”", "")
         if suffix.type == "project" and nxt in gz.suffixes() and gz.suffixes()[nxt].type == "place":
             continue  # 中心|商务区: the name goes on
-        relaxed = suffix.text in _ROADLIKE and nxt in _LI_NEXT
+        # a dictionary word tagged as a name that ends with the suffix is one already: 同济大学, 复兴岛
+        whole = len(head) >= 2 and segment.is_known(word) and segment.pos_tag(word) in _NAME_TAGS
+        relaxed = (suffix.text in _ROADLIKE and nxt in _LI_NEXT) or whole
         if label in gz.generic_labels() or _NUMERIC.match(label):
             continue
         if not (quoted or _specific(mods, suffix, relaxed)):
@@ -226,6 +246,24 @@ def _org_candidates(text: str, toks: list) -> list[_Cand]:
     return found
 
 
+def _place_candidates(text: str, toks: list) -> list[_Cand]:
+    """Find places from context (在古美、新虹等街镇) and well-known place names (北京, 长三角)."""
+    found = []
+    for m in gz.place_list_pattern().finditer(text):
+        pos = m.start(1)
+        for item in m.group(1).split("、"):
+            if not (item in gz.generic_labels() or item in gz.generic_words() or _NUMERIC.match(item)
+                    or any(w in gz.boundary_words() for w, _, _ in segment.tokens(item))):
+                found.append(_Cand(pos, pos + len(item), "place", item, strong_type=True))
+            pos += len(item) + 1
+    known = gz.known_places()
+    for k, (word, s, e) in enumerate(toks):
+        nxt = toks[k + 1][0] if k + 1 < len(toks) else ""
+        if word in known and nxt[:1] not in _NAME_GOES_ON:
+            found.append(_Cand(s, e, "place", word))
+    return found
+
+
 def _propagate(text: str, toks: list, cands: list[_Cand]) -> list[_Cand]:
     """Add the other mentions of every label found, in one pass over the text."""
     types: dict[str, Counter] = {}
@@ -256,14 +294,22 @@ def _abbreviates(a: str, b: str) -> bool:
 def _variant(a: str, b: str) -> bool:
     """Tell whether two labels of one type name the same thing (大沽炮台 / 大沽口炮台, 滨海新区 / 天津市滨海新区)."""
     a, b = sorted((a.casefold(), b.casefold()), key=len)
-    return a == b or (len(a) >= 3 and b.endswith(a)) or _abbreviates(a, b)
+    return a == b or (len(a) >= 3 and b.endswith(a)) or _abbreviates(a, b) or _stem(a) == _stem(b)
+
+
+def _stem(label: str) -> str:
+    """Return a place label without its admin suffix (大沽街道 → 大沽), or itself when too little is left."""
+    for suffix in _ADMIN_SUFFIXES:
+        if label.endswith(suffix) and len(label) - len(suffix) >= 2:
+            return label[: -len(suffix)]
+    return label
 
 
 def _best_label(group: list[str], counts: Counter) -> str:
     """Pick the label of a merged entity: the most used, counting short forms for their full name."""
 
     def score(lab: str) -> tuple[int, int, str]:
-        shorts = sum(counts[o] for o in group if _abbreviates(o.casefold(), lab.casefold()))
+        shorts = sum(counts[o] for o in group if o != lab and (o in lab or _abbreviates(o.casefold(), lab.casefold())))
         return counts[lab] + shorts, len(lab), lab
 
     return max(group, key=score)
@@ -354,6 +400,6 @@ def extract_entities(plan: Plan) -> list[Entity]:
     """Return the places, organisations and projects named in ``plan``, with every mention."""
     toks = segment.tokens(plan.text)
     cands = _suffix_candidates(plan.text, toks) + _latin_candidates(plan.text, toks)
-    cands = _dedupe(cands + _org_candidates(plan.text, toks))
+    cands = _dedupe(cands + _org_candidates(plan.text, toks) + _place_candidates(plan.text, toks))
     cands = _dedupe(cands + _propagate(plan.text, toks, cands))
     return _build(plan, cands)

@@ -27,7 +27,11 @@ TRIM_TAGS = frozenset({"v", "vd", "a", "f", "s"})
 BUILD_WORDS = frozenset({"建设", "改造", "扩建", "新建", "升级", "扩容", "提升", "项目", "工程", "提质"})
 
 #: Heads after "引进A、B等…" that show the listed names are organisations or brands.
-ORG_HEADS = ("企业", "机构", "品牌", "公司", "集团", "商家", "国企", "央企", "院校", "银行")
+ORG_HEADS = ("企业", "机构", "品牌", "公司", "集团", "商家", "国企", "央企", "院校", "银行", "产品", "车企")
+
+#: Heads after "A、B、C等…" that show the listed names are places (在古美、新虹等街镇).
+PLACE_HEADS = ("街镇", "乡镇", "地区", "区域", "城市", "省份", "省市", "县区", "区县", "市县", "片区", "街道", "社区",
+               "村居", "地市", "城中村", "街区", "商圈", "区级", "市级")
 
 #: Tokens that read as an organisation name right before these words (以X为龙头, X、Y等).
 ORG_CONTEXT_BEFORE = frozenset({"以", "依托", "与", "服务", "引进", "引入", "招引", "携手", "联合"})
@@ -47,6 +51,7 @@ class Suffix:
     type: str
     strict: bool
     build: bool
+    loose: bool = False
 
 
 def _lines(name: str) -> list[str]:
@@ -66,7 +71,7 @@ def suffixes() -> dict[str, Suffix]:
     table = {}
     for line in _lines("suffixes.txt"):
         text, etype, *flags = line.split()
-        table[text] = Suffix(text, etype, "strict" in flags, "build" in flags)
+        table[text] = Suffix(text, etype, "strict" in flags, "build" in flags, "loose" in flags)
     return table
 
 
@@ -107,6 +112,22 @@ def org_list_pattern() -> re.Pattern[str]:
     return re.compile(
         r"(?:引进|引入|招引|争取|吸引|联合|携手)((?:[“\"]?[\w\-]{2,8}[”\"]?、)+[“\"]?[\w\-]{2,8}[”\"]?)等"
         rf"[^，。；、]{{0,10}}?(?:{heads})"
+    )
+
+
+@cache
+def known_places() -> frozenset[str]:
+    """Return well-known place names that need no suffix (北京, 长三角, 黄河…)."""
+    return _words("places.txt")
+
+
+@cache
+def place_list_pattern() -> re.Pattern[str]:
+    """Return the pattern of a list of names introduced as places: 在古美、新虹、虹桥等街镇."""
+    heads = "|".join(PLACE_HEADS)
+    return re.compile(
+        r"((?:[\u4e00-\u9fff]{2,5}、)+[\u4e00-\u9fff]{2,5})等(?:\d+个|[一二三四五六七八九十两]+个)?"
+        rf"(?:重点|重要|主要|周边|相关)?(?:{heads})"
     )
 
 
