@@ -42,7 +42,8 @@ _ROAD_STOP = frozenset({"路", "大道", "大街", "北路", "南路", "东路",
 _NAME_TAGS = frozenset({"ns", "nt", "nz", "nr"})
 
 #: Place suffixes that a shorter form of the same name may leave out (大沽街道 / 大沽街 / 大沽, 治国里社区 / 治国里).
-_ADMIN_SUFFIXES = ("街道", "社区", "商务区", "街", "镇", "区", "市", "省", "县")
+_ADMIN_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "街道", "社区", "商务区",
+                   "街", "镇", "区", "市", "省", "县")
 
 #: First characters of a token that continue a place name into a longer one (河北|路, 延安|里, 杭州|道).
 _NAME_GOES_ON = frozenset("路道街里桥港湾区县市镇村园城站口")
@@ -100,7 +101,7 @@ def _weak(word: str) -> bool:
     if len(word) < 2 or word in generic or word in table or _NUMERIC.match(word):
         return True
     inner = _match_suffix(word)
-    return inner is not None and _weak(word[: len(word) - len(inner.text)])
+    return inner is not None and len(inner.text) >= 2 and _weak(word[: len(word) - len(inner.text)])
 
 
 def _specific(mods: list[str], suffix: gz.Suffix, relaxed: bool = False) -> bool:
@@ -125,7 +126,7 @@ def _compound_ok(word: str, head: str, suffix: gz.Suffix) -> bool:
     """Tell whether a token that ends with a suffix is a name rather than a common word (渠道)."""
     if word in gz.generic_labels():
         return False
-    if not segment.is_known(word) or segment.pos_tag(word) in gz.PROPER_TAGS:
+    if not segment.is_known(word) or segment.pos_tag(word) in _NAME_TAGS:
         return True
     return not suffix.strict and len(head) >= 2
 
@@ -194,7 +195,7 @@ def _suffix_candidates(text: str, toks: list) -> list[_Cand]:
         # a dictionary word tagged as a name that ends with the suffix is one already: 同济大学, 复兴岛
         whole = len(head) >= 2 and segment.is_known(word) and segment.pos_tag(word) in _NAME_TAGS
         relaxed = (suffix.text in _ROADLIKE and nxt in _LI_NEXT) or whole
-        if label in gz.generic_labels() or _NUMERIC.match(label):
+        if label in gz.generic_labels() or _NUMERIC.match(label) or segment.pos_tag(label) in ("i", "l"):
             continue
         if not (quoted or _specific(mods, suffix, relaxed)):
             continue
@@ -252,9 +253,12 @@ def _place_candidates(text: str, toks: list) -> list[_Cand]:
     for m in gz.place_list_pattern().finditer(text):
         pos = m.start(1)
         for item in m.group(1).split("、"):
-            if not (item in gz.generic_labels() or item in gz.generic_words() or _NUMERIC.match(item)
-                    or any(w in gz.boundary_words() for w, _, _ in segment.tokens(item))):
-                found.append(_Cand(pos, pos + len(item), "place", item, strong_type=True))
+            words = [w for w, _, _ in segment.tokens(item)]
+            lead = words[0] if len(words) > 1 and words[0] in gz.boundary_words() else ""  # 在|古美
+            name = item[len(lead):]
+            if not (len(name) < 2 or name in gz.generic_labels() or name in gz.generic_words() or _NUMERIC.match(name)
+                    or any(w in gz.boundary_words() for w in words[bool(lead):])):
+                found.append(_Cand(pos + len(lead), pos + len(item), "place", name, strong_type=True))
             pos += len(item) + 1
     known = gz.known_places()
     for k, (word, s, e) in enumerate(toks):
@@ -262,6 +266,19 @@ def _place_candidates(text: str, toks: list) -> list[_Cand]:
         if word in known and nxt[:1] not in _NAME_GOES_ON:
             found.append(_Cand(s, e, "place", word))
     return found
+
+
+def _outside(found: list[_Cand], names: list[_Cand]) -> list[_Cand]:
+    """Keep the candidates that do not lie inside a longer name (天津 in 天津北创民众医院)."""
+    spans = sorted((c.start, c.end) for c in names)
+    starts = [s for s, _ in spans]
+    keep = []
+    for c in found:
+        k = bisect.bisect_right(starts, c.start)
+        inside = any(s <= c.start and c.end <= e and e - s > c.end - c.start for s, e in spans[max(0, k - 8):k])
+        if not inside:
+            keep.append(c)
+    return keep
 
 
 def _propagate(text: str, toks: list, cands: list[_Cand]) -> list[_Cand]:
@@ -294,7 +311,7 @@ def _abbreviates(a: str, b: str) -> bool:
 def _variant(a: str, b: str) -> bool:
     """Tell whether two labels of one type name the same thing (大沽炮台 / 大沽口炮台, 滨海新区 / 天津市滨海新区)."""
     a, b = sorted((a.casefold(), b.casefold()), key=len)
-    return a == b or (len(a) >= 3 and b.endswith(a)) or _abbreviates(a, b) or _stem(a) == _stem(b)
+    return a == b or (len(a) >= 3 and b.endswith(a)) or _abbreviates(a, b)
 
 
 def _stem(label: str) -> str:
@@ -316,7 +333,7 @@ def _best_label(group: list[str], counts: Counter) -> str:
 
 
 def _groups(labels: list[str]) -> list[list[str]]:
-    """Group labels into variants of one name (union-find over the pairs)."""
+    """Group labels into variants of one name: same stem (大沽街 / 大沽街道), or a variant pair (union-find)."""
     parent = list(range(len(labels)))
 
     def root(k: int) -> int:
@@ -325,9 +342,14 @@ def _groups(labels: list[str]) -> list[list[str]]:
             k = parent[k]
         return k
 
+    by_stem: dict[str, int] = {}
+    for x, lab in enumerate(labels):
+        first = by_stem.setdefault(_stem(lab), x)
+        if first != x:
+            parent[root(x)] = root(first)
     for x in range(len(labels)):
         for y in range(x + 1, len(labels)):
-            if _variant(labels[x], labels[y]):
+            if root(x) != root(y) and _variant(labels[x], labels[y]):
                 parent[root(y)] = root(x)
     out: dict[int, list[str]] = {}
     for k, lab in enumerate(labels):
@@ -400,6 +422,6 @@ def extract_entities(plan: Plan) -> list[Entity]:
     """Return the places, organisations and projects named in ``plan``, with every mention."""
     toks = segment.tokens(plan.text)
     cands = _suffix_candidates(plan.text, toks) + _latin_candidates(plan.text, toks)
-    cands = _dedupe(cands + _org_candidates(plan.text, toks) + _place_candidates(plan.text, toks))
+    cands = _dedupe(cands + _org_candidates(plan.text, toks) + _outside(_place_candidates(plan.text, toks), cands))
     cands = _dedupe(cands + _propagate(plan.text, toks, cands))
     return _build(plan, cands)
