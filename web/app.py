@@ -35,7 +35,10 @@ def create_app(config: dict | None = None) -> Flask:
         DATA_DIR=None,
         ALLOW_UPLOAD=False,
         SPARQL_TIMEOUT=10.0,
+        SPARQL_WORKERS=2,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        MAX_BODY=256 * 1024,
+        MAX_QUERY_STRING=8 * 1024,
         JSON_AS_ASCII=False,
         SITE_NAME="规划图谱",
     )
@@ -44,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.wsgi_app = FormatSuffix(app.wsgi_app)
     register_blueprints(app)
     register_errors(app)
+    app.before_request(refuse_oversized)
     app.after_request(add_security_headers)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -126,8 +130,27 @@ HTTP_TEXT = {
     400: ("参数错误", "请求格式不正确。"),
     404: ("未找到", "没有这个页面。"),
     405: ("方法不允许", "此地址不支持这种请求方法。"),
-    413: ("文件太大", "上传的文件太大（上限 20 MB）。"),
+    413: ("内容过大", "请求内容太大（上传文件上限 20 MB）。"),
+    414: ("地址过长", "请求地址过长。"),
 }
+
+
+def refuse_oversized() -> None:
+    """Refuse long query strings (414) and large bodies outside the upload form (413) before any work."""
+    from werkzeug.exceptions import RequestEntityTooLarge, RequestURITooLarge
+
+    config = app_config()
+    if len(request.query_string) > config["MAX_QUERY_STRING"]:
+        raise RequestURITooLarge()
+    if request.endpoint != "upload.upload" and (request.content_length or 0) > config["MAX_BODY"]:
+        raise RequestEntityTooLarge()
+
+
+def app_config() -> dict:
+    """The running app's configuration."""
+    from flask import current_app
+
+    return current_app.config
 
 
 def render_error(status: int, title: str, message: str) -> Response:

@@ -25,6 +25,8 @@ from ingest.model import Plan
 ENV_VAR = "PLANGRAPH_DATA"
 DEFAULT = "instance"
 KEEP_BUILDS = 2
+#: A replaced build stays this long, so requests that resolved CURRENT before the swap can finish on it.
+GRACE_SECONDS = 120
 
 
 class NoData(Exception):
@@ -88,9 +90,17 @@ class DataDir:
 
     def _prune(self, keep: Path) -> None:
         builds = sorted(p for p in self.builds.iterdir() if p.is_dir() and not p.name.startswith("."))
-        for old in builds[:-KEEP_BUILDS]:
-            if old != keep:
+        for old, successor in zip(builds[:-KEEP_BUILDS], builds[1:]):
+            if old != keep and time.time() - published_at(successor) > GRACE_SECONDS:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+def published_at(build: Path) -> float:
+    """When a build went live: the time in its name (``20250101-120000-…``), else its directory's mtime."""
+    try:
+        return time.mktime(time.strptime(build.name[:15], "%Y%m%d-%H%M%S"))
+    except ValueError:
+        return build.stat().st_mtime
 
 
 def write_plans(build: Path, plans: list[Plan]) -> None:

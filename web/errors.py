@@ -42,6 +42,13 @@ class NotAcceptable(WebError):
     title = "格式不可用"
 
 
+class TooLarge(WebError):
+    """A request or a result is larger than this server accepts."""
+
+    status = 413
+    title = "内容过大"
+
+
 class Unavailable(WebError):
     """The data or a component is not ready yet."""
 

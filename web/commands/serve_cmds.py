@@ -8,6 +8,7 @@ import click
 
 from web.cli_common import Session, common
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 
@@ -25,6 +26,9 @@ def serve(host: str, port: int, debug: bool, allow_upload: bool, threads: int, s
     """
     from web.app import create_app
 
+    if debug and host not in LOOPBACK:
+        raise click.ClickException("--debug 只能在本机地址上使用（调试器可执行代码）/ "
+                                   "--debug runs a code-executing debugger: use it on 127.0.0.1 only")
     if session.data.current() is None:
         build_corpus(session)
     app = create_app({"DATA_DIR": str(session.data.root), "ALLOW_UPLOAD": allow_upload})

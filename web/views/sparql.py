@@ -1,7 +1,8 @@
 """SPARQL: the query page, the SPARQL 1.1 Protocol endpoint at /sparql, and IRI dereferencing under /id/.
 
-The endpoint is read-only (the graph layer refuses updates, LOAD and SERVICE)
-and time-limited (``SPARQL_TIMEOUT`` seconds, then 503).  Result formats follow
+The endpoint is read-only (the graph layer refuses updates, LOAD and SERVICE),
+time-limited (``SPARQL_TIMEOUT`` seconds, then the query's worker process is
+killed and the answer is 503) and bounded in size (web.sandbox).  Result formats follow
 the Accept header: SPARQL JSON (default), XML, CSV, TSV; Turtle or N-Triples
 for CONSTRUCT and DESCRIBE.
 """
@@ -9,19 +10,21 @@ for CONSTRUCT and DESCRIBE.
 from __future__ import annotations
 
 import io
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+import threading
 
 from flask import Blueprint, Response, current_app, redirect, request
 
-from web.errors import BadParameter, NotAcceptable, Unavailable
+from web.errors import BadParameter, NotAcceptable, NotFound, TooLarge, Unavailable
 from web.render import page, requested_format
+from web.sandbox import QueryBusy, QueryFailed, QueryPool, QueryTimeout
 from web.state import corpus, graph_call
 
 bp = Blueprint("sparql", __name__)
 
-POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sparql")
 TABLE_LIMIT = 500
+MAX_QUERY = 20_000
+POOL_KEY = "plangraph.sparql_pool"
+POOL_LOCK = threading.Lock()
 
 RESULT_TYPES = {
     "application/sparql-results+json": "JSON", "application/json": "JSON",
@@ -69,22 +72,45 @@ def query_text() -> str:
     return (request.values.get("query") or "").strip()
 
 
-def limited(func, *args):
-    """Run ``func`` (which must not touch the request) in a worker; give up after SPARQL_TIMEOUT seconds."""
+def pool() -> QueryPool:
+    """The app's pool of query worker processes, started on the first query."""
+    with POOL_LOCK:
+        found = current_app.extensions.get(POOL_KEY)
+        if found is None:
+            found = current_app.extensions[POOL_KEY] = QueryPool(current_app.config["SPARQL_WORKERS"])
+    return found
+
+
+def limited(job: str, *args):
+    """Run a sandbox job; after SPARQL_TIMEOUT seconds its worker is killed and the answer is 503."""
     timeout = current_app.config["SPARQL_TIMEOUT"]
-    future = POOL.submit(func, *args)
     try:
-        return future.result(timeout=timeout)
-    except FutureTimeout:
-        raise Unavailable(f"查询超过 {timeout:g} 秒，已停止等待；请缩小查询范围或加 LIMIT。") from None
+        return pool().run((job, *args), timeout)
+    except QueryTimeout:
+        raise Unavailable(f"查询超过 {timeout:g} 秒，已停止；请缩小查询范围或加 LIMIT。") from None
+    except QueryBusy:
+        raise Unavailable("查询繁忙，请稍后再试。") from None
+    except QueryFailed as exc:
+        raise as_web_error(exc) from None
+
+
+def as_web_error(exc: QueryFailed) -> Exception:
+    """The web error for a failure reported by a query worker."""
+    if exc.status == 400:
+        return BadParameter(exc.message)
+    if exc.status == 413:
+        return TooLarge("查询结果过大；请加 LIMIT 或缩小查询范围。")
+    if exc.status == 404:
+        return Unavailable("数据正在更新，请重试。")
+    return RuntimeError(f"{exc.kind}: {exc.message}")
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql():
     """The query page for browsers; the SPARQL 1.1 Protocol for everything else."""
     text = query_text()
-    if len(text) > 20_000:
-        raise BadParameter("查询过长（上限 20000 字符）。")
+    if len(text) > MAX_QUERY:
+        raise BadParameter(f"查询过长（上限 {MAX_QUERY} 字符）。")
     if not text or (requested_format() == "html" and not protocol_accept()):
         return query_page(text)
     return protocol(text)
@@ -107,42 +133,35 @@ def query_page(text: str) -> dict:
     """The query editor with examples and, when a query was given, its results as a table."""
     result, error = None, ""
     if text:
-        run, graph_store, seconds = graph_call("sparql"), store(), current_app.config["SPARQL_TIMEOUT"]
+        path, seconds = str(store().path), current_app.config["SPARQL_TIMEOUT"]
         try:
-            result = limited(lambda: run(graph_store, text, timeout_s=seconds, limit=TABLE_LIMIT))
-        except Exception as exc:  # shown beside the editor: a bad query is the user's to fix, not a crash
-            if not hasattr(exc, "status") or getattr(exc, "status", 500) >= 500:
-                raise
-            error = str(exc)
+            result = limited("table", path, text, seconds, TABLE_LIMIT)
+        except (BadParameter, TooLarge, Unavailable) as exc:  # shown beside the editor: the user's to fix
+            error = exc.message
     return {"query": text or EXAMPLES[0][1], "examples": [{"label": a, "query": b} for a, b in EXAMPLES],
             "result": result, "error": error, "asked": bool(text)}
 
 
 def protocol(text: str) -> Response:
-    """Answer a protocol request with pyoxigraph's own serialisers (exact term types)."""
-    import pyoxigraph as ox
-
+    """Answer a protocol request with pyoxigraph's own serialisers (exact term types), in a worker."""
+    from graph.errors import QueryError
     from graph.export import check_read_only
 
-    form = check_read_only(text)
+    try:
+        form = check_read_only(text)
+    except QueryError as exc:
+        raise BadParameter(str(exc)) from None
     graph_store = store()
     accept = protocol_accept() or ("text/turtle" if form in ("construct", "describe")
                                    else "application/sparql-results+json")
-
-    def run() -> tuple[bytes, str]:
-        result = graph_store.raw_query(text)
-        out = io.BytesIO()
-        if form in ("construct", "describe"):
-            mime = accept if accept in GRAPH_TYPES else "text/turtle"
-            result.serialize(out, format=getattr(ox.RdfFormat, GRAPH_TYPES[mime]))
-            return out.getvalue(), mime
-        if accept not in RESULT_TYPES:
-            raise NotAcceptable("SELECT/ASK 结果可用 JSON、XML、CSV 或 TSV 格式。")
-        result.serialize(out, format=getattr(ox.QueryResultsFormat, RESULT_TYPES[accept]))
+    if form in ("construct", "describe"):
+        mime = accept if accept in GRAPH_TYPES else "text/turtle"
+    elif accept in RESULT_TYPES:
         mime = "application/sparql-results+json" if RESULT_TYPES[accept] == "JSON" else accept
-        return out.getvalue(), mime
-
-    body, mime = limited(run)
+    else:
+        raise NotAcceptable("SELECT/ASK 结果可用 JSON、XML、CSV 或 TSV 格式。")
+    body = limited("protocol", str(graph_store.path), text, form, RESULT_TYPES.get(accept, "JSON"),
+                   GRAPH_TYPES.get(mime, "TURTLE"))
     response = Response(body, mimetype=mime)
     response.vary.add("Accept")
     return response
@@ -168,10 +187,12 @@ def describe(iri: str, mime: str) -> Response:
     import pyoxigraph as ox
     from rdflib import Graph
 
-    from web.errors import NotFound
-
     graph_store = store()
-    triples = list(graph_store.raw_query(f"DESCRIBE <{iri}>"))
+    try:
+        node = ox.NamedNode(iri)  # validates: a '>' or space in the path must not reach the query text
+    except ValueError:
+        raise NotFound(f"“{iri}”不是有效的 IRI。") from None
+    triples = list(graph_store.raw_query(f"DESCRIBE {node}"))
     if not triples:
         raise NotFound(f"图谱中没有 <{iri}>。")
     out = io.BytesIO()

@@ -25,6 +25,8 @@ from web.state import data_dir
 bp = Blueprint("upload", __name__)
 
 JOBS_KEY = "plangraph.jobs"
+#: One rebuild at a time: each starts from the build the one before it published, so no upload is lost.
+REBUILD_LOCK = threading.Lock()
 
 
 def require_upload() -> None:
@@ -54,7 +56,7 @@ def upload():
         plan = validate(staged)
         final = uploads / name
         staged.replace(final) if not final.exists() else refuse_duplicate(name)
-    job = start_job(current_app._get_current_object(), plan)
+    job = start_job(current_app._get_current_object(), plan, final)
     return redirect(url_for("upload.job", job_id=job["id"]), code=303)
 
 
@@ -87,27 +89,30 @@ def validate(path: Path):
     return plan
 
 
-def start_job(app, plan) -> dict:
+def start_job(app, plan, kept: Path) -> dict:
     """Start the background rebuild with the new plan and return its job record."""
     job = {"id": uuid.uuid4().hex[:12], "plan": plan.title, "plan_id": plan.id, "state": "running",
            "step": "排队中", "started": time.time(), "error": ""}
     app.extensions.setdefault(JOBS_KEY, {})[job["id"]] = job
-    threading.Thread(target=run_job, args=(app, job, plan), daemon=True).start()
+    threading.Thread(target=run_job, args=(app, job, plan, kept), daemon=True).start()
     return job
 
 
-def run_job(app, job: dict, plan) -> None:
-    """Rebuild from the live build's plans plus the new one; record each step for the progress page."""
+def run_job(app, job: dict, plan, kept: Path) -> None:
+    """Rebuild from the live build's plans plus the new one; on failure remove the kept file too."""
     import graph
     import search
     from web.build import theme_tagger
     from web.datadir import read_plans, write_plans
 
-    with app.app_context():
+    with app.app_context(), REBUILD_LOCK:
         data = data_dir()
         staging = None
         try:
-            plans = [*read_plans(data.require()), plan]
+            plans = read_plans(data.require())
+            if any(p.id == plan.id for p in plans):
+                raise ValueError(f"已有编号为“{plan.id}”的规划。")
+            plans.append(plan)
             staging = data.new_build()
             job["step"] = "写入规划模型"
             write_plans(staging, plans)
@@ -120,6 +125,7 @@ def run_job(app, job: dict, plan) -> None:
         except Exception as exc:  # the job page shows the failure; the live build is untouched
             if staging is not None:
                 data.discard(staging)
+            kept.unlink(missing_ok=True)
             job.update(state="failed", step="失败", error=str(exc))
 
 

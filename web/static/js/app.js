@@ -3,6 +3,12 @@
   "use strict";
 
   function $(sel, root) { return (root || document).querySelector(sel); }
+  // ECharts renders tooltip strings as HTML: document text must be escaped first.
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
   function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
 
   // Copy a node's citation (reader page).
@@ -127,7 +133,7 @@
       });
       chart.setOption({
         animationDurationUpdate: 300,
-        tooltip: { formatter: function (p) { return p.dataType === "edge" ? (p.data.label || "") : (p.data.name + "（" + p.data.value + "）"); } },
+        tooltip: { formatter: function (p) { return esc(p.dataType === "edge" ? (p.data.label || "") : (p.data.name + "（" + p.data.value + "）")); } },
         series: [{ type: "graph", layout: "force", roam: true, draggable: true, data: list,
                    links: Object.keys(edges).map(function (k) { return edges[k]; }),
                    force: { repulsion: 180, edgeLength: [60, 140] }, edgeSymbol: ["none", "arrow"], edgeSymbolSize: 6,
