@@ -1,22 +1,20 @@
 """Chinese analysis for the index: jieba words with sequential positions, and character n-grams.
 
-Two tokenizers, composable as whoosh pipelines and importable because the
-schema pickles them:
+The tokenizer is composable as a whoosh pipeline and importable because the
+schema pickles it:
 
 - ``ChineseTokenizer`` yields jieba accurate-mode words numbered 0, 1, 2 …
   (so phrase queries work) with their true character offsets; with
   ``subwords=True`` it also yields the dictionary words inside a long word
   (能源 in 新能源) at the *same* position, for recall without breaking phrases.
-- ``NgramTokenizer`` yields every character and every pair of adjacent
-  characters at the character's position, for substrings the segmenter splits
-  differently (老 in 老年人, 充电 in 充电桩).
+
+``ngrams`` gives the characters and pairs of characters that ``search.substring``
+looks up, for substrings the segmenter splits differently (老 in 老年人, 充电 in 充电桩).
 
 >>> [t.text for t in chinese_analyzer()("新能源汽车")]
 ['新能源汽车', '能源', '汽车', '新能源']
 >>> [(t.text, t.pos) for t in word_analyzer()("建设TOD综合体", positions=True)]
 [('建设', 0), ('tod', 1), ('综合体', 2)]
->>> [t.text for t in ngram_analyzer()("充电桩")]
-['充', '充电', '电', '电桩', '桩']
 """
 
 from __future__ import annotations
@@ -33,7 +31,7 @@ STOPWORDS = frozenset(_STOP_TEXT.split())
 
 #: A token worth indexing has at least one letter, digit or CJK character.
 WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
-#: Characters the n-gram field keeps (CJK, Latin letters, digits).
+#: Characters substring search keeps (CJK, Latin letters, digits).
 NGRAM_CHAR = re.compile(r"[0-9a-z\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -109,32 +107,6 @@ class ChineseTokenizer(Tokenizer):
                 yield t
 
 
-class NgramTokenizer(Tokenizer):
-    """Every character and every adjacent pair, at the character's position."""
-
-    def __eq__(self, other):
-        return type(other) is type(self)
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        low = value.lower()
-        for i, ch in enumerate(low):
-            if not NGRAM_CHAR.match(ch):
-                continue
-            nxt = low[i + 1] if i + 1 < len(low) and NGRAM_CHAR.match(low[i + 1]) else ""
-            for text in (ch, ch + nxt) if nxt else (ch,):
-                t.text = text
-                t.boost = 1.0
-                t.stopped = False
-                if positions:
-                    t.pos = start_pos + i
-                if chars:
-                    t.startchar = start_char + i
-                    t.endchar = t.startchar + len(text)
-                yield t
-
-
 class WordlikeFilter(Composable):
     """Drop punctuation and whitespace tokens."""
 
@@ -156,11 +128,6 @@ def chinese_analyzer():
     """Accurate-mode words plus dictionary sub-words at the same position: the main text fields."""
     return (ChineseTokenizer(subwords=True) | WordlikeFilter() | LowercaseFilter()
             | StopFilter(stoplist=STOPWORDS, renumber=False))
-
-
-def ngram_analyzer():
-    """Character unigrams and bigrams: the exact-substring field."""
-    return NgramTokenizer()
 
 
 def query_words(text: str) -> list[str]:

@@ -14,8 +14,7 @@ def known(searcher, word: str) -> bool:
     s = searcher.whoosh()
     if any(s.doc_frequency(f, word) for f in WORD_FIELDS):
         return True
-    sub = Q.ngram_query(word)
-    return sub is not None and bool(s.search(sub, limit=1).scored_length())
+    return searcher.substrings is not None and bool(searcher.substrings.docs(word))
 
 
 def count(searcher, q: Query | None, filt: Query | None = None) -> int:
@@ -43,7 +42,7 @@ def diagnose(searcher, p: Q.Parsed, filt: Query | None, notes: list[str]) -> dic
         reasons.append("引号内的短语没有原样出现 the quoted phrase does not occur verbatim")
         suggestions.append(" ".join([*p.phrases, p.free]).strip())
     if filt is not None:
-        unfiltered = count(searcher, Q.build(p, []))
+        unfiltered = count(searcher, Q.build(p, [], index=searcher.substrings))
         if unfiltered:
             reasons.append(f"筛选条件排除了全部 {unfiltered} 条结果 the filters exclude all {unfiltered} results")
             suggestions.append(p.free or " ".join(p.phrases))

@@ -10,6 +10,8 @@ from whoosh import index as windex
 from search.analysis import segmenter
 from search.errors import IndexMissing
 from search.schema import build_schema
+from search.substring import FILE as SUBSTRINGS
+from search.substring import SubstringIndex
 from search.units import Tagger, plan_units
 
 #: Written beside the index: the plans and themes it holds, for filters and facets.
@@ -19,14 +21,19 @@ META = "plangraph-search.json"
 def document(unit: dict) -> dict:
     """Return the whoosh document of one unit."""
     return {
-        "id": unit["id"], "node_id": unit["node_id"], "group": unit["group"], "rank": unit["rank"],
-        "plan_id": unit["plan_id"], "plan": unit["plan"], "kind": unit["kind"], "chapter": unit["chapter"],
+        "id": unit["id"], "node_id": unit["node_id"], "group": unit["group"].encode(), "rank": unit["rank"],
+        "plan_id": unit["plan_id"], "plan": unit["plan"], "kind": unit["kind"], "chapter": unit["chapter"].encode(),
         "number": unit["number"], "themes": ",".join(t["id"] for t in unit["themes"]),
-        "theme_list": ",".join(t["id"] for t in unit["themes"]),
+        "theme_list": ",".join(t["id"] for t in unit["themes"]).encode(),
         "theme_data": unit["themes"], "path_data": unit["path"], "entity_type": unit.get("entity_type", ""),
         "text": unit["text"], "title": unit["title"],
-        "body": unit["text"], "path": " ".join(unit["path"]), "ngram": f"{unit['title']}\n{unit['text']}",
+        "body": unit["text"], "path": " ".join(unit["path"]),
     }
+
+
+def substring_text(unit: dict) -> str:
+    """Return the text of a unit that exact substrings are searched in: its title and its text."""
+    return unit["text"] if unit["text"].startswith(unit["title"]) else f"{unit['title']}\n{unit['text']}"
 
 
 def build_index(plans: list, path: Path, tagger: Tagger | None = None) -> None:
@@ -36,11 +43,14 @@ def build_index(plans: list, path: Path, tagger: Tagger | None = None) -> None:
     segmenter()  # load the user dictionary before the first word is indexed
     ix = windex.create_in(str(path), build_schema())
     themes: dict[str, str] = {}
+    texts: list[str] = []
     with ix.writer(limitmb=256) as writer:
         for plan in plans:
             for unit in plan_units(plan, tagger):
                 writer.add_document(**document(unit))
+                texts.append(substring_text(unit))
                 themes.update((t["id"], t["label"]) for t in unit["themes"])
+    SubstringIndex.from_texts(texts).save(path)
     meta = {"plans": [{"id": p.id, "title": p.title} for p in plans], "themes": themes}
     (path / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
@@ -58,4 +68,7 @@ def open_index(path: Path, expander=None):
     from search.searcher import Searcher
 
     ix, meta = open_whoosh(path)
-    return Searcher(ix, meta, expander)
+    if not (Path(path) / SUBSTRINGS).exists():
+        raise IndexMissing(f"{path}: 索引版本过旧 the index predates substring search; run `plangraph build` again")
+    substrings = SubstringIndex.load(path)
+    return Searcher(ix, meta, expander, substrings)

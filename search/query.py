@@ -18,6 +18,7 @@ from whoosh.query import And, AndMaybe, Or, Phrase, Query, Term
 
 from search.analysis import NGRAM_CHAR, WORDLIKE, ngrams, query_words
 from search.schema import WORD_FIELDS
+from search.substring import Substring, SubstringIndex
 
 FILTER = re.compile(r"(?P<name>[A-Za-z]+|规划|类型|主题)[:：](?P<value>\"[^\"]*\"|“[^”]*”|[^\s\"“”]+)")
 QUOTED = re.compile(r"\"([^\"]*)\"|“([^”]*)”|「([^」]*)」")
@@ -80,24 +81,22 @@ def unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def ngram_query(text: str, boost: float = 1.0) -> Query | None:
-    """Match ``text`` as an exact substring through the n-gram field."""
-    grams = ngrams(text)
-    if not grams:
+def ngram_query(text: str, boost: float = 1.0, index: SubstringIndex | None = None) -> Query | None:
+    """Match ``text`` as an exact substring (through ``index``; None without one)."""
+    if index is None or not ngrams(text):
         return None
-    if len(grams) == 1:
-        return Term("ngram", grams[0], boost=boost)
-    return Phrase("ngram", grams, boost=boost)
+    return Substring(index, text, boost=boost)
 
 
-def word_query(word: str, boost: float = 1.0, substring: bool = True) -> Query:
+def word_query(word: str, boost: float = 1.0, substring: bool = True, index: SubstringIndex | None = None) -> Query:
     """Match one word in every word field and, with ``substring``, inside other words at a lower weight."""
     terms: list[Query] = [Term(f, word, boost=boost) for f in WORD_FIELDS]
-    sub = ngram_query(word, boost * NGRAM_WEIGHT) if substring else None
+    sub = ngram_query(word, boost * NGRAM_WEIGHT, index) if substring else None
     return Or([*terms, sub] if sub else terms)
 
 
-def phrase_query(text: str, boost: float = 1.0, substring: bool = True) -> Query | None:
+def phrase_query(text: str, boost: float = 1.0, substring: bool = True,
+                 index: SubstringIndex | None = None) -> Query | None:
     """Match ``text`` as a phrase: consecutive words in a word field, or (``substring``) the exact substring."""
     words = query_words(text)
     parts: list[Query] = []
@@ -105,31 +104,32 @@ def phrase_query(text: str, boost: float = 1.0, substring: bool = True) -> Query
         parts += [Phrase(f, words, boost=boost) for f in ("title", "body")]
     elif words:
         parts += [Term(f, words[0], boost=boost) for f in ("title", "body")]
-    sub = ngram_query(text, boost) if substring or not words else None
+    sub = ngram_query(text, boost, index) if substring or not words else None
     if sub is not None:
         parts.append(sub)
     return Or(parts) if parts else None
 
 
-def exact_query(text: str) -> Query | None:
+def exact_query(text: str, index: SubstringIndex | None = None) -> Query | None:
     """Require ``text`` as an exact substring (a quoted phrase)."""
-    return ngram_query(text)
+    return ngram_query(text, index=index)
 
 
-def free_query(p: Parsed, expansions: list[str], common: Callable[[str], bool] = lambda _: False) -> Query | None:
+def free_query(p: Parsed, expansions: list[str], common: Callable[[str], bool] = lambda _: False,
+               index: SubstringIndex | None = None) -> Query | None:
     """Build the scored part of the query: words OR-ed, whole phrase boosted, expansions lower.
 
     A ``common`` word is not also searched inside other words: it is found often enough as a
     word, and its substring matches would only cost time.
     """
-    parts: list[Query] = [word_query(w, substring=len(w) == 1 or not common(w)) for w in p.words]
+    parts: list[Query] = [word_query(w, substring=len(w) == 1 or not common(w), index=index) for w in p.words]
     whole = "".join(ch for ch in p.free if NGRAM_CHAR.match(ch.lower()) or ch.isspace())
     if len(p.words) > 1 or (p.free and not p.words):
-        pq = phrase_query(whole.replace(" ", ""), PHRASE_BOOST, substring=not all(map(common, p.words)))
+        pq = phrase_query(whole.replace(" ", ""), PHRASE_BOOST, substring=not all(map(common, p.words)), index=index)
         if pq is not None:
             parts.append(pq)
     for phrase in p.phrases:
-        parts.append(phrase_query(phrase, PHRASE_BOOST))
+        parts.append(phrase_query(phrase, PHRASE_BOOST, index=index))
     for term in expansions:  # body only: an expansion ranks, it need not weigh titles
         words = query_words(term)
         if len(words) > 1:
@@ -140,25 +140,26 @@ def free_query(p: Parsed, expansions: list[str], common: Callable[[str], bool] =
     return Or(parts) if parts else None
 
 
-def build(p: Parsed, expansions: list[str], common: Callable[[str], bool] = lambda _: False) -> Query | None:
+def build(p: Parsed, expansions: list[str], common: Callable[[str], bool] = lambda _: False,
+          index: SubstringIndex | None = None) -> Query | None:
     """Return the whole query: exact phrases required, everything else scored."""
-    required = [q for q in (exact_query(ph) for ph in p.phrases) if q is not None]
-    scored = free_query(p, expansions, common)
+    required = [q for q in (exact_query(ph, index) for ph in p.phrases) if q is not None]
+    scored = free_query(p, expansions, common, index)
     if required:
         must = required[0] if len(required) == 1 else And(required)
         return AndMaybe(must, scored) if scored is not None else must
     return scored
 
 
-def relaxed(p: Parsed) -> Query | None:
+def relaxed(p: Parsed, index: SubstringIndex | None = None) -> Query | None:
     """A looser query for when nothing matched: any half of the character pairs of each long word.
 
-    >>> relaxed(parse("河长制")).minmatch, [t.text for t in relaxed(parse("河长制")).subqueries]
-    (1, ['河长', '长制'])
+    >>> relaxed(parse("河长制"), SubstringIndex.from_texts(["河长"]))
+    Substring('河长制', boost=1.0, minmatch=1)
     """
     parts = []
     for text in [*p.phrases, *(w for w in p.words if len(w) > 2)]:
         grams = ngrams(text)
-        if len(grams) > 1:
-            parts.append(Or([Term("ngram", g) for g in unique(grams)], minmatch=max(1, len(grams) // 2)))
+        if len(grams) > 1 and index is not None:
+            parts.append(Substring(index, text, minmatch=max(1, len(grams) // 2)))
     return Or(parts) if len(parts) > 1 else (parts[0] if parts else None)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn, VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
-from search.analysis import chinese_analyzer, ngram_analyzer
+from search.analysis import chinese_analyzer
 
 #: Field weights for BM25F: a title or lead sentence counts more than body text.
 BOOSTS = {"title": 3.0, "body": 1.0, "path": 0.4, "ngram": 0.6}
-#: The word fields a free-text query searches (the n-gram field is searched by phrase only).
+#: The word fields a free-text query searches.  Exact substrings are searched beside whoosh (``search.substring``);
+#: ``ngram`` weighs them.
 #: A unit's title is its heading or, for a paragraph, its lead sentence, so leads weigh like titles.
 WORD_FIELDS = ("title", "body", "path")
 
@@ -17,17 +19,19 @@ def build_schema() -> Schema:
     """Return the schema of the search index."""
     words = chinese_analyzer()
     return Schema(
-        id=ID(stored=True, unique=True),
-        node_id=ID(stored=True),
-        group=ID(sortable=True),
-        rank=NUMERIC(sortable=True, stored=False),
+        # Only what is searched is indexed; what is only read back per unit (for grouping, ranking and
+        # facets) is a column or stored, which costs no postings.
+        id=STORED,
+        node_id=STORED,
+        group=COLUMN(VarBytesColumn()),
+        rank=COLUMN(NumericColumn("B")),
         plan_id=ID(stored=True, sortable=True),
         plan=STORED,
         kind=ID(stored=True, sortable=True),
-        chapter=ID(stored=True, sortable=True),
+        chapter=COLUMN(VarBytesColumn()),
         number=STORED,
         themes=KEYWORD(commas=True, scorable=False),
-        theme_list=ID(sortable=True),
+        theme_list=COLUMN(VarBytesColumn()),
         theme_data=STORED,
         path_data=STORED,
         entity_type=STORED,
@@ -35,5 +39,4 @@ def build_schema() -> Schema:
         title=TEXT(analyzer=words, stored=True, field_boost=BOOSTS["title"]),
         body=TEXT(analyzer=words, field_boost=BOOSTS["body"]),
         path=TEXT(analyzer=words, phrase=False, field_boost=BOOSTS["path"]),
-        ngram=TEXT(analyzer=ngram_analyzer(), field_boost=BOOSTS["ngram"]),
     )

@@ -16,6 +16,7 @@ from search import query as Q
 from search.analysis import ngrams, query_words
 from search.errors import BadParameter
 from search.highlight import SNIPPET, highlight, marked, needles
+from search.substring import SubstringIndex
 
 Expander = Callable[[str], list[str]]
 MAX_LIMIT = 100
@@ -34,10 +35,11 @@ KIND_WEIGHTS = {"entity": 0.4, "part": 0.6, "chapter": 0.6, "section": 0.6, "sub
 class Searcher:
     """Search one built index; ``expander(term)`` gives thesaurus expansions (or None)."""
 
-    def __init__(self, ix, meta: dict, expander: Expander | None = None):
+    def __init__(self, ix, meta: dict, expander: Expander | None = None, substrings: SubstringIndex | None = None):
         self.ix = ix
         self.meta = meta
         self.expander = expander
+        self.substrings = substrings
         self.plan_titles = {p["id"]: p["title"] for p in meta.get("plans", [])}
         self.theme_labels = dict(meta.get("themes", {}))
         self._local = threading.local()
@@ -112,7 +114,7 @@ class Searcher:
             if value:
                 p.filters.setdefault(name, []).append(Q.KIND_ALIASES.get(value, value) if name == "kind" else value)
         expanded = self.expansions(p)
-        q = Q.build(p, expanded, self.common)
+        q = Q.build(p, expanded, self.common, self.substrings)
         filt, notes = self.filter_query(p.filters)
         if q is None and filt is not None:
             q = Every()
@@ -128,7 +130,7 @@ class Searcher:
             out: dict, explain: bool) -> None:
         """Run ``q`` and fill ``out`` with the page of hits and the facets."""
         kept = self.matches(q, filt)
-        if not kept and (relaxed := Q.relaxed(p)) is not None:
+        if not kept and (relaxed := Q.relaxed(p, self.substrings)) is not None:
             q = relaxed
             kept = self.matches(q, filt)
             out["relaxed"] = bool(kept)
@@ -186,7 +188,7 @@ class Searcher:
         data = {
             "id": f["id"], "node_id": f.get("node_id", ""), "plan": f.get("plan", ""), "plan_id": f["plan_id"],
             "kind": f["kind"], "title": f.get("title", ""), "path": f.get("path_data", []), "text": text,
-            "number": f.get("number", ""), "chapter": f.get("chapter", ""), "score": round(score, 3),
+            "number": f.get("number", ""), "chapter": self.columns()["chapter"][doc], "score": round(score, 3),
             "highlight": highlight(text, wanted, size=SNIPPET),
             "themes": [t["label"] for t in f.get("theme_data", [])],
         }

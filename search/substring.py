@@ -1,0 +1,206 @@
+"""Exact substring search beside the whoosh index: character pairs → units, checked against the unit's text.
+
+Whoosh stores a posting per (term, unit) in pure Python; indexing every
+character and character pair there made up two thirds of the build.  Here the
+same question ("which units contain 充电 / 老 / 高质量发展 verbatim?") is
+answered from a plain table: each character and each pair of adjacent
+characters maps to the units holding it, and a longer needle is checked with
+``in`` on the candidates of its rarest pairs.  Only characters of ``NGRAM_CHAR``
+count, so ``TOD`` finds ``tod`` and a needle never spans punctuation.
+
+>>> ix = SubstringIndex.from_texts(["建设充电桩。", "老年人", "充电"])
+>>> ix.docs("充电"), ix.docs("充电桩"), ix.docs("老"), ix.docs("电桩建")
+([0, 2], [0], [1], [])
+"""
+
+from __future__ import annotations
+
+import marshal
+import math
+import re
+import threading
+from array import array
+from collections import Counter
+from pathlib import Path
+
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.query import Query
+
+from search.analysis import NGRAM_CHAR, ngrams
+from search.schema import BOOSTS
+
+FILE = "substrings.bin"
+RUN = re.compile(r"[0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
+#: BM25 parameters, as whoosh's default weighting uses them, and the weight of a substring match
+#: (whoosh multiplies a term's frequency by its field's boost).
+K1, B = 1.2, 0.75
+FIELD_BOOST = BOOSTS["ngram"]
+#: Needles whose matches are remembered per index (broad queries repeat their words).
+CACHE_SIZE = 2048
+
+
+def fold(text: str) -> str:
+    """Return the searchable form of ``text``: lower case."""
+    return text.lower()
+
+
+def needle(text: str) -> str:
+    """Return the characters of ``text`` a substring search looks for (letters, digits, CJK; lower case).
+
+    >>> needle("高质量 发展"), needle("TOD!")
+    ('高质量发展', 'tod')
+    """
+    return "".join(c for c in text.lower() if NGRAM_CHAR.match(c))
+
+
+class SubstringIndex:
+    """Units by character and character pair, with their folded texts to check longer needles."""
+
+    def __init__(self, postings: dict[str, bytes | array], texts: list[str]):
+        self.postings = postings
+        self.texts = texts
+        self.avg_len = sum(map(len, texts)) / max(len(texts), 1)
+        self._cache: dict[str, list[int]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_texts(cls, texts: list[str]) -> SubstringIndex:
+        """Build the table of ``texts`` (one per unit, in document-number order)."""
+        postings: dict[str, array] = {}
+        folded = [fold(t) for t in texts]
+        for doc, low in enumerate(folded):
+            grams: set[str] = set()
+            for run in RUN.findall(low):
+                grams.update(run)
+                grams.update(run[i:i + 2] for i in range(len(run) - 1))
+            for gram in grams:
+                arr = postings.get(gram)
+                if arr is None:
+                    arr = postings[gram] = array("I")
+                arr.append(doc)
+        return cls(postings, folded)
+
+    def save(self, path: Path) -> None:
+        """Write the table into the index directory ``path``."""
+        data = {"postings": {g: a.tobytes() for g, a in self.postings.items()}, "texts": self.texts}
+        (Path(path) / FILE).write_bytes(marshal.dumps(data))
+
+    @classmethod
+    def load(cls, path: Path) -> SubstringIndex:
+        """Read the table written by ``save``."""
+        data = marshal.loads((Path(path) / FILE).read_bytes())
+        return cls(data["postings"], data["texts"])
+
+    def posting(self, gram: str) -> array:
+        """Return the units holding ``gram`` (a character or a pair)."""
+        raw = self.postings.get(gram)
+        if raw is None:
+            return array("I")
+        if isinstance(raw, bytes):  # decoded on first use: loading stays fast
+            arr = array("I")
+            arr.frombytes(raw)
+            self.postings[gram] = raw = arr
+        return raw
+
+    def docs(self, text: str) -> list[int]:
+        """Return the units containing ``text`` verbatim (its letters, digits and CJK characters), in order."""
+        key = needle(text)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._find(key)
+            with self._lock:
+                if len(self._cache) >= CACHE_SIZE:
+                    self._cache.clear()
+                self._cache[key] = found
+        return found
+
+    def _find(self, key: str) -> list[int]:
+        """Look ``key`` up: one posting for a character or pair, candidates checked with ``in`` otherwise."""
+        grams = ngrams(key)
+        if not grams:
+            return []
+        if len(grams) == 1:
+            return list(self.posting(grams[0]))
+        lists = sorted((self.posting(g) for g in set(grams)), key=len)
+        candidates = set(lists[0]).intersection(lists[1]) if len(lists) > 1 else lists[0]
+        texts = self.texts
+        return sorted(d for d in candidates if key in texts[d])
+
+    def with_pairs(self, text: str, minmatch: int) -> dict[int, int]:
+        """Return the units holding at least ``minmatch`` of the distinct character pairs of ``text``, with how many."""
+        counts: Counter[int] = Counter()
+        for gram in set(ngrams(needle(text))):
+            counts.update(self.posting(gram))
+        return {d: n for d, n in sorted(counts.items()) if n >= minmatch}
+
+    def scores(self, text: str, docs: list[int], boost: float) -> list[float]:
+        """Return a score per unit of ``docs`` for the needle ``text``: BM25 of each of its pairs, summed.
+
+        This is how whoosh scored a phrase over an n-gram field, so rankings stay as they were:
+        a unit that says 食品 and 安全 often ranks above one that only names 食品安全 once.
+        """
+        grams = ngrams(needle(text))
+        n = len(self.texts)
+        idfs = [math.log(n / (len(self.posting(g)) + 1)) + 1.0 for g in grams]
+        texts, avg = self.texts, self.avg_len or 1.0
+        out = []
+        for d in docs:
+            t = texts[d]
+            norm = K1 * (1 - B + B * len(t) / avg)
+            total = 0.0
+            for g, idf in zip(grams, idfs):
+                tf = t.count(g) * FIELD_BOOST
+                total += idf * tf * (K1 + 1) / (tf + norm)
+            out.append(boost * total)
+        return out
+
+
+class Substring(Query):
+    """A whoosh query matching the units that contain a text verbatim, scored like a term."""
+
+    def __init__(self, index: SubstringIndex, text: str, boost: float = 1.0, minmatch: int = 0):
+        self.index = index
+        self.text = text
+        self.boost = boost
+        self.minmatch = minmatch
+
+    def __eq__(self, other):
+        return (type(other) is type(self) and other.index is self.index and other.text == self.text
+                and other.boost == self.boost and other.minmatch == self.minmatch)
+
+    def __hash__(self):
+        return hash((self.text, self.boost, self.minmatch))
+
+    def __str__(self):
+        return f"ngram:{'~' if self.minmatch else ''}\"{self.text}\"" + (f"^{self.boost:g}" if self.boost != 1 else "")
+
+    __unicode__ = __str__
+
+    def __repr__(self):
+        return f"Substring({self.text!r}, boost={self.boost!r}, minmatch={self.minmatch!r})"
+
+    def field(self):
+        return "ngram"
+
+    def _ids(self) -> list[int]:
+        if self.minmatch:
+            return list(self.index.with_pairs(self.text, self.minmatch))
+        return self.index.docs(self.text)
+
+    def estimate_size(self, ixreader) -> int:
+        return len(self._ids())
+
+    def docs(self, searcher):
+        return iter(self._ids())
+
+    def matcher(self, searcher, context=None):
+        if self.minmatch:  # a relaxed match weighs by the share of the pairs it holds
+            found = self.index.with_pairs(self.text, self.minmatch)
+            total = max(1, len(set(ngrams(needle(self.text)))))
+            ids, weights = list(found), [self.boost * n / total for n in found.values()]
+        else:
+            ids = self.index.docs(self.text)
+            weights = self.index.scores(self.text, ids, self.boost)
+        if not ids:
+            return NullMatcher()
+        return ListMatcher(ids, weights, term=("ngram", self.text))
