@@ -99,3 +99,32 @@ def test_every_command_has_help_with_an_example():
         result = run(name, "--help")
         assert result.exit_code == 0, name
         assert "Example:" in result.output, f"{name} help has no example"
+
+
+def test_two_workers_build_the_same_data_as_one(tmp_path):
+    one, two = DataDir(tmp_path / "one"), DataDir(tmp_path / "two")
+    build([CORPUS], one, workers=1)
+    build([CORPUS], two, workers=2)
+    for part in ("manifest.json", "graph/meta.json", "index/plangraph-search.json"):
+        a = json.loads((one.require() / part).read_text(encoding="utf-8"))
+        b = json.loads((two.require() / part).read_text(encoding="utf-8"))
+        for volatile in ("built_at", "seconds"):
+            a.pop(volatile, None), b.pop(volatile, None)
+        assert a == b, part
+    for plan in (one.require() / "plans").iterdir():
+        assert plan.read_bytes() == (two.require() / "plans" / plan.name).read_bytes()
+
+
+def refuse(path):
+    """Stand in for a store builder that fails."""
+    raise ValueError(f"cannot write {path}")
+
+
+def test_a_failing_forked_step_is_a_build_error():
+    from web.build import Forked, can_fork
+
+    if not can_fork():
+        pytest.skip("no fork on this platform")
+    child = Forked(refuse, "somewhere")
+    with pytest.raises(BuildError, match="cannot write somewhere"):
+        child.wait()

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
+import threading
+import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -66,9 +69,28 @@ def _parse_one(path: Path) -> Plan | str:
         return str(exc)
 
 
+def can_fork() -> bool:
+    """Tell whether worker processes may be forked: on a fork platform, from a single-threaded process.
+
+    A build started from a thread of the web server runs in-process, because a
+    fork copies locks that other threads may be holding.
+    """
+    return ("fork" in multiprocessing.get_all_start_methods()
+            and threading.active_count() == 1)
+
+
+def warm_segmenter() -> None:
+    """Load the segmenter and its tag table once, so forked workers inherit them instead of each loading them."""
+    from ingest import segment
+
+    segment.tokenizer()
+    segment.pos_tag("")
+
+
 def _parse_all(files: list[Path], workers: int) -> list[Plan | str]:
-    if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+    if workers > 1 and len(files) >= PARALLEL_MIN_FILES and can_fork():
+        warm_segmenter()
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
             return list(pool.map(_parse_one, files, chunksize=max(1, len(files) // (workers * 8))))
     return [_parse_one(f) for f in files]
 
@@ -129,15 +151,62 @@ def build(paths: list[str | Path], data: DataDir, progress: Callable[[str], None
     staging = data.new_build()
     try:
         write_plans(staging, report.plans)
-        progress("图谱 graph …")
-        graph.build_store(report.plans, staging / "graph")
-        progress("索引 index …")
-        search.build_index(report.plans, staging / "index", tagger=theme_tagger())
+        build_stores(report.plans, staging, progress, workers or os.cpu_count() or 1)
     except BaseException:
         data.discard(staging)
         raise
     report.build_dir = data.publish(staging)
     return report
+
+
+def build_stores(plans: list[Plan], staging: Path, progress: Callable[[str], None], workers: int) -> None:
+    """Build the graph store and the search index of ``plans``; side by side on two cores when possible."""
+    if workers < 2 or not can_fork():
+        progress("图谱 graph …")
+        graph.build_store(plans, staging / "graph")
+        progress("索引 index …")
+        search.build_index(plans, staging / "index", tagger=theme_tagger())
+        return
+    progress("图谱与索引 graph and index …")
+    # The child takes the index (pure Python), the parent the graph: a forked child must not open
+    # Oxigraph, whose native thread pool does not survive a fork of a process that used it.
+    child = Forked(search.build_index, plans, staging / "index", theme_tagger())
+    try:
+        graph.build_store(plans, staging / "graph")
+    finally:
+        child.wait()
+
+
+def _run_forked(conn, func: Callable, args: tuple) -> None:
+    """Run ``func(*args)`` in a forked child; send back None or the error."""
+    try:
+        func(*args)
+    except BaseException as exc:  # report any failure to the parent, which raises it
+        conn.send(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+        raise SystemExit(1) from None
+    conn.send(None)
+
+
+class Forked:
+    """One function call in a forked child process (its arguments are shared, not pickled)."""
+
+    def __init__(self, func: Callable, *args: object):
+        context = multiprocessing.get_context("fork")
+        self._recv, send = context.Pipe(duplex=False)
+        self.name = getattr(func, "__qualname__", str(func))
+        self._process = context.Process(target=_run_forked, args=(send, func, args), daemon=True)
+        self._process.start()
+        send.close()
+
+    def wait(self) -> None:
+        """Wait for the child; raise BuildError with its message when it failed."""
+        try:
+            error = self._recv.recv()
+        except EOFError:
+            error = "the process ended without a result"
+        self._process.join()
+        if error is not None or self._process.exitcode != 0:
+            raise BuildError(f"{self.name} failed (exit {self._process.exitcode}): {error}")
 
 
 def theme_tagger():
