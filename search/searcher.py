@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import Counter
 from collections.abc import Callable
+from itertools import chain
 
 from whoosh.query import And, Every, NullQuery, Or, Query, Term
 
@@ -16,6 +18,7 @@ from search import query as Q
 from search.analysis import ngrams, query_words
 from search.errors import BadParameter
 from search.highlight import SNIPPET, highlight, marked, needles
+from search.scoring import Scorer
 from search.substring import SubstringIndex
 
 Expander = Callable[[str], list[str]]
@@ -26,6 +29,8 @@ MAX_EXPANSIONS = 8
 COMMON_DF = 20
 COMMON_EXPANSION_DF = 300
 FACETS = ("plan", "kind", "theme", "chapter")
+#: The facets read from one column each (themes are a list per unit).
+FACET_COLUMNS = {"plan": "plan_id", "kind": "kind", "chapter": "chapter"}
 #: Prior weight of a unit kind: items and paragraphs are what staff look for; a bare heading or an
 #: entity name is a pointer to them, so it ranks below an item that says the same thing.
 KIND_WEIGHTS = {"entity": 0.4, "part": 0.6, "chapter": 0.6, "section": 0.6, "subsection": 0.6,
@@ -129,57 +134,78 @@ class Searcher:
     def run(self, q: Query, filt: Query | None, p: Q.Parsed, expanded: list[str], limit: int, page: int,
             out: dict, explain: bool) -> None:
         """Run ``q`` and fill ``out`` with the page of hits and the facets."""
-        kept = self.matches(q, filt)
-        if not kept and (relaxed := Q.relaxed(p, self.substrings)) is not None:
+        scored = self.matches(q, filt)
+        if not scored and (relaxed := Q.relaxed(p, self.substrings)) is not None:
             q = relaxed
-            kept = self.matches(q, filt)
-            out["relaxed"] = bool(kept)
+            scored = self.matches(q, filt)
+            out["relaxed"] = bool(scored)
         wanted = needles(p.words, [p.free.replace(" ", ""), *p.phrases, *expanded],
                          single=len(p.words) == 1 and len(p.words[0]) == 1 and not p.phrases)
         if out.get("relaxed"):  # mark the pairs of characters that matched instead of the words
             wanted += [g for w in [*p.phrases, *p.words] for g in ngrams(w) if len(g) > 1]
-        out["total"] = len(kept)
-        out["pages"] = math.ceil(len(kept) / limit)
-        out["facets"] = self.facets(kept.values())
-        if not kept:
-            return
-        res = self.whoosh().search(q, filter=filt, limit=min(len(kept) * 4, page * limit * 3 + 60), terms=explain)
-        ranked = self.rank(res.top_n, kept)
-        for score, doc in ranked[(page - 1) * limit:page * limit]:
-            out["hits"].append(self.hit(doc, score, wanted, res.docterms.get(doc, []) if explain else None))
+        ranked = self.rank(scored)
+        out["total"] = len(ranked)
+        out["pages"] = math.ceil(len(ranked) / limit)
+        out["facets"] = self.facets([doc for _, doc in ranked])
+        shown = ranked[(page - 1) * limit:page * limit]
+        terms = self.matched_terms(q, {doc for _, doc in shown}) if explain else {}
+        for score, doc in shown:
+            out["hits"].append(self.hit(doc, score, wanted, terms.get(doc, []) if explain else None))
 
     def columns(self) -> dict[str, list]:
         """Return the kind, group, rank and facet columns of every document, read once per searcher."""
         cols = getattr(self._local, "columns", None)
         if cols is None:
             reader = self.whoosh().reader()
-            cols = self._local.columns = {name: [decode(v) for v in reader.column_reader(name)]
-                                          for name in ("kind", "group", "rank", "plan_id", "chapter", "theme_list")}
+            cols = {name: [decode(v) for v in reader.column_reader(name)]
+                    for name in ("kind", "group", "rank", "plan_id", "chapter", "theme_list")}
+            cols["themes"] = [tuple(t for t in v.split(",") if t) for v in cols["theme_list"]]
+            cols["weight"] = [kind_weight(k) for k in cols["kind"]]
+            self._local.columns = cols
         return cols
 
-    def matches(self, q: Query, filt: Query | None) -> dict[str, int]:
-        """Return every group of repeated text that ``q`` matches, mapped to the unit shown for it."""
-        s = self.whoosh()
-        docs = set(q.docs(s))
-        if filt is not None:
-            docs &= set(filt.docs(s))
-        cols = self.columns()
-        groups, ranks = cols["group"], cols["rank"]
-        kept: dict[str, int] = {}
-        for doc in docs:
-            key = groups[doc]
-            if key not in kept or (ranks[doc], doc) < (ranks[kept[key]], kept[key]):
-                kept[key] = doc
-        return kept
+    def scorer(self) -> Scorer:
+        """Return this thread's scorer (it caches the scores of the terms searched)."""
+        sc = getattr(self._local, "scorer", None)
+        if sc is None or sc.searcher is not self.whoosh():
+            sc = self._local.scorer = Scorer(self.whoosh(), self.substrings)
+        return sc
 
-    def rank(self, top_n: list[tuple[float, int]], kept: dict[str, int]) -> list[tuple[float, int]]:
-        """Rank the shown units by the best kind-weighted score in their group."""
+    def matches(self, q: Query, filt: Query | None) -> dict[int, float]:
+        """Return the score of every unit ``q`` matches within ``filt``."""
+        scored = self.scorer().scores(q)
+        if filt is not None and scored:
+            allowed = set(filt.docs(self.whoosh()))
+            scored = {d: sc for d, sc in scored.items() if d in allowed}
+        return scored
+
+    def rank(self, scored: dict[int, float]) -> list[tuple[float, int]]:
+        """Return one (score, unit) per group of repeated text, best first.
+
+        The unit shown is the most specific of its group; the group's score is the best
+        kind-weighted score of any unit in it.
+        """
         cols = self.columns()
-        scores: dict[str, float] = {}
-        for score, doc in top_n:
-            key = cols["group"][doc]
-            scores[key] = max(scores.get(key, 0.0), score * kind_weight(cols["kind"][doc]))
-        return sorted(((sc, kept[key]) for key, sc in scores.items() if key in kept), key=lambda sd: (-sd[0], sd[1]))
+        groups, ranks, weights = cols["group"], cols["rank"], cols["weight"]
+        shown: dict[str, int] = {}
+        best: dict[str, float] = {}
+        for doc, score in scored.items():
+            key = groups[doc]
+            other = shown.get(key)
+            if other is None:
+                shown[key], best[key] = doc, score * weights[doc]
+                continue
+            if (ranks[doc], doc) < (ranks[other], other):
+                shown[key] = doc
+            best[key] = max(best[key], score * weights[doc])
+        return sorted(((best[key], doc) for key, doc in shown.items()), key=lambda sd: (-sd[0], sd[1]))
+
+    def matched_terms(self, q: Query, docs: set[int]) -> dict[int, list]:
+        """Return the index terms ``q`` matched in each of ``docs`` (for explain)."""
+        if not docs:
+            return {}
+        res = self.whoosh().search(q, filter=docs, limit=None, terms=True)
+        return {doc: res.docterms.get(doc, []) for doc in docs}
 
     def hit(self, doc: int, score: float, wanted: list[str], matched: list | None) -> dict:
         """Return one hit as a plain dict, highlighted."""
@@ -198,19 +224,16 @@ class Searcher:
                                "words": marked(text, wanted)}
         return data
 
-    def facets(self, docs) -> dict:
+    def facets(self, docs: list[int]) -> dict:
         """Return the facet counts of the shown units, keyed by plan titles, kinds, theme labels and chapters."""
         cols = self.columns()
-        counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-        for doc in docs:
-            for name, values in (("plan", [cols["plan_id"][doc]]), ("kind", [cols["kind"][doc]]),
-                                 ("chapter", [cols["chapter"][doc]]), ("theme", cols["theme_list"][doc].split(","))):
-                for value in values:
-                    if value:
-                        counts[name][value] = counts[name].get(value, 0) + 1
+        counts = {name: Counter(cols[column][d] for d in docs) for name, column in FACET_COLUMNS.items()}
+        themes = cols["themes"]
+        counts["theme"] = Counter(chain.from_iterable(themes[d] for d in docs))
         names = {"plan": self.plan_titles, "theme": self.theme_labels}
-        return {name: {names.get(name, {}).get(k, k): n for k, n in sorted(c.items(), key=lambda kv: -kv[1])}
-                for name, c in counts.items()}
+        return {name: {names.get(name, {}).get(k, k): n for k, n in sorted(counts[name].items(), key=lambda kv: -kv[1])
+                       if k}
+                for name in FACETS}
 
     def explain(self, p: Q.Parsed, q: Query | None, filt: Query | None, notes: list[str], out: dict) -> dict:
         """Return how the query was understood and, for zero results, why and what to try."""
