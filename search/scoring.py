@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import threading
 
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.query import And, AndMaybe, Every, NullQuery, Or, Phrase, Query, Term
+from whoosh.util.numeric import byte_to_length
 
 from search.substring import Substring, SubstringIndex
 
@@ -40,14 +42,48 @@ class Scorer:
         if found is None:
             found = {}
             if self.searcher.reader().doc_frequency(field, text):
-                m = Term(field, text).matcher(self.searcher)
-                while m.is_active():
-                    found[m.id()] = m.score()
-                    m.next()
+                found = self.bulk(field, text)
             self.remember(key, found)
         return found
 
-    def remember(self, key: tuple, value: dict | set) -> None:
+    def bulk(self, field: str, text: str) -> Scores:
+        """Score every posting of a term a block at a time, with whoosh's BM25F formula and stored lengths."""
+        scorer = self.searcher.weighting.scorer(self.searcher, field, text)
+        m = self.searcher.postings(field, text)
+        if not (isinstance(m, W3LeafMatcher) and hasattr(scorer, "_score")):
+            m = Term(field, text).matcher(self.searcher)
+            found = {}
+            while m.is_active():
+                found[m.id()] = m.score()
+                m.next()
+            return found
+        ids: list[int] = []
+        weights: list[float] = []
+        while m.is_active():  # whole blocks: the per-posting calls were most of a search
+            m._read_ids()
+            m._read_weights()
+            ids.extend(m._ids)
+            weights.extend(m._weights)
+            m._next_block()
+        lengths, score = self.lengths(field), scorer._score
+        return {d: score(w, lengths[d]) for d, w in zip(ids, weights)}
+
+    def lengths(self, field: str) -> list[int]:
+        """Return the length of ``field`` in every unit (as whoosh stores it, one byte each), read once."""
+        key = ("#len", field)
+        found = self._terms.get(key)
+        if found is None:
+            reader = self.searcher.reader()
+            perdoc = getattr(reader, "_perdoc", None)
+            column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN) if perdoc is not None else None
+            if column is not None:  # the whole column at once instead of a call per unit
+                found = [byte_to_length(b) if b else 1 for b in column]
+            else:
+                found = [reader.doc_field_length(d, field, 1) for d in range(reader.doc_count_all())]
+            self._terms[key] = found
+        return found
+
+    def remember(self, key: tuple, value: dict | set | list) -> None:
         """Cache ``value``, forgetting everything when the cache is full."""
         with self._lock:
             if len(self._terms) >= TERM_CACHE:
