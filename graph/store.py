@@ -4,12 +4,24 @@ Everything else asks this module for SPARQL results as plain Python values, so
 a SPARQL 1.1 server could replace the embedded store without touching callers.
 Readers open the store read-only, so the web server and CLI commands can share
 a finished build.
+
+With ``PLANGRAPH_SPARQL_ENDPOINT`` set at build time (a SPARQL 1.1 query URL;
+``PLANGRAPH_SPARQL_STORE`` gives the Graph Store Protocol URL when it is not the
+query URL's sibling ``store``, as on Oxigraph's server), the build writes its
+triples into a fresh named graph on that server instead, records where in
+``meta.json``, and readers query it there: results come back as the same
+pyoxigraph objects, so no caller changes.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -61,10 +73,84 @@ def from_ox(term: object) -> object:
     return str(term)
 
 
+ENDPOINT_VAR = "PLANGRAPH_SPARQL_ENDPOINT"
+STORE_VAR = "PLANGRAPH_SPARQL_STORE"
+RESULT_TYPES = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
+                "application/sparql-results+xml": ox.QueryResultsFormat.XML}
+RDF_TYPES = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/turtle": ox.RdfFormat.TURTLE}
+ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+
+
+class RemoteStore:
+    """A SPARQL 1.1 server seen through the two pyoxigraph ``Store`` methods readers use (query, dump)."""
+
+    def __init__(self, endpoint: str, store: str, graph: str, timeout: float = 60):
+        self.endpoint, self.store, self.graph, self.timeout = endpoint, store, graph, timeout
+
+    def _send(self, url: str, data: bytes | None = None, headers: dict | None = None, method: str | None = None):
+        request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.headers.get_content_type(), response.read()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace")[:300]
+            if exc.code == 400:
+                raise SyntaxError(detail) from exc
+            raise StoreMissing(f"{url}: SPARQL 服务器错误 server answered {exc.code}: {detail}") from exc
+        except OSError as exc:
+            raise StoreMissing(f"{url}: 无法连接 SPARQL 服务器 cannot reach the server: {exc}") from exc
+
+    def query(self, text: str):
+        """Run a query on this build's graph; return pyoxigraph solutions, a boolean or triples."""
+        body = urllib.parse.urlencode({"query": text, "default-graph-uri": self.graph}).encode()
+        kind, data = self._send(self.endpoint, body, {"Accept": ACCEPT,
+                                                      "Content-Type": "application/x-www-form-urlencoded"})
+        if kind in RESULT_TYPES:
+            return ox.parse_query_results(data, format=RESULT_TYPES[kind])
+        return ox.parse(data, format=RDF_TYPES.get(kind, ox.RdfFormat.N_TRIPLES))
+
+    def dump(self, format: ox.RdfFormat, from_graph: object = None, prefixes: dict | None = None) -> bytes:
+        """Return this build's graph serialised in ``format``."""
+        _, data = self._send(self._graph_url(), headers={"Accept": "application/n-triples"})
+        triples = (q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+        return ox.serialize(triples, format=format, prefixes=prefixes)
+
+    def put(self, data: bytes, content_type: str, replace: bool) -> None:
+        """Write RDF into this build's graph (PUT replaces the graph, POST adds to it)."""
+        self._send(self._graph_url(), data, {"Content-Type": content_type}, "PUT" if replace else "POST")
+
+    def _graph_url(self) -> str:
+        return f"{self.store}?{urllib.parse.urlencode({'graph': self.graph})}"
+
+
+def remote_from_env() -> RemoteStore | None:
+    """Return a fresh remote graph on the server the environment names, or None for the embedded store."""
+    endpoint = os.environ.get(ENDPOINT_VAR, "").strip()
+    if not endpoint:
+        return None
+    store = os.environ.get(STORE_VAR, "").strip() or endpoint.rstrip("/").rsplit("/", 1)[0] + "/store"
+    return RemoteStore(endpoint, store, f"urn:plangraph:build:{uuid.uuid4().hex}")
+
+
+def write_remote(remote: RemoteStore, triples: Iterable[tuple]) -> None:
+    """Load ``triples``, the ontology and the thesaurus into the remote graph (Graph Store Protocol)."""
+    data = ox.serialize((ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples),
+                        format=ox.RdfFormat.N_TRIPLES)
+    remote.put(data, "application/n-triples", replace=True)
+    for name in ("ontology.ttl", "themes.ttl"):
+        remote.put(resources.files("graph").joinpath(name).read_bytes(), "text/turtle", replace=False)
+
+
 def write_store(path: Path, triples: Iterable[tuple], meta: dict) -> None:
     """Create a new store at ``path`` holding ``triples``, the ontology and the thesaurus (bulk load)."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
+    remote = remote_from_env()
+    if remote is not None:
+        write_remote(remote, triples)
+        meta = {**meta, "sparql": {"endpoint": remote.endpoint, "store": remote.store, "graph": remote.graph}}
+        (path / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        return
     store = ox.Store(str(path / STORE_DIR))
     store.bulk_extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph()) for s, p, o in triples)
     for name in ("ontology.ttl", "themes.ttl"):
@@ -86,9 +172,14 @@ class GraphStore:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        if not (self.path / STORE_DIR).is_dir():
+        server = self.meta().get("sparql")
+        if server:
+            self._store: ox.Store | RemoteStore | None = RemoteStore(server["endpoint"], server["store"],
+                                                                     server["graph"])
+        elif (self.path / STORE_DIR).is_dir():
+            self._store = ox.Store.read_only(str(self.path / STORE_DIR))
+        else:
             raise StoreMissing(f"{self.path}: 没有图数据 no graph store here; run `plangraph build` first")
-        self._store: ox.Store | None = ox.Store.read_only(str(self.path / STORE_DIR))
         self._cache: dict[str, object] = {}
 
     def __enter__(self) -> GraphStore:
@@ -100,6 +191,11 @@ class GraphStore:
     def close(self) -> None:
         """Release the store."""
         self._store = None
+
+    @property
+    def remote(self) -> bool:
+        """Tell whether the graph lives on a SPARQL server rather than in the embedded store."""
+        return isinstance(self._store, RemoteStore)
 
     @property
     def ox(self) -> ox.Store:
@@ -160,7 +256,10 @@ class GraphStore:
         """Return the store as an rdflib graph (oxrdflib store), for rdflib serialisers and pyshacl."""
         from oxrdflib import OxigraphStore
 
-        graph = Graph(store=OxigraphStore(store=self.ox), identifier=DATASET_DEFAULT_GRAPH_ID)
+        if self.remote:
+            graph = Graph().parse(data=self.dump(ox.RdfFormat.N_TRIPLES), format="nt")
+        else:
+            graph = Graph(store=OxigraphStore(store=self.ox), identifier=DATASET_DEFAULT_GRAPH_ID)
         for prefix, iri in PREFIXES.items():
             graph.bind(prefix, iri, override=True)
         return graph

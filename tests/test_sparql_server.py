@@ -1,0 +1,101 @@
+"""The graph on a SPARQL 1.1 server (Oxigraph's server from PyPI, on loopback) answers like the embedded store."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import graph
+from tests.conftest import CORPUS
+from web.build import build
+from web.datadir import DataDir
+
+GOALS = [("民生福祉对标", "杭州道"), ("都市安全与健康", "杭州道")]
+
+
+def oxigraph_binary() -> str | None:
+    """Return the `oxigraph` server command (pip package `oxigraph`), if installed."""
+    beside = Path(sys.executable).with_name("oxigraph")
+    return str(beside) if beside.exists() else shutil.which("oxigraph")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """Start an Oxigraph SPARQL server on a free loopback port; stop it after the module."""
+    binary = oxigraph_binary()
+    if binary is None:
+        pytest.skip("the oxigraph server (pip install oxigraph) is not installed")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    location = tmp_path_factory.mktemp("oxigraph")
+    proc = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=2).read()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield base
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def stores(server, tmp_path_factory, monkeypatch_module):
+    """The corpus built twice: embedded, and onto the server; both opened."""
+    local, remote = DataDir(tmp_path_factory.mktemp("local")), DataDir(tmp_path_factory.mktemp("remote"))
+    build([CORPUS], local)
+    monkeypatch_module.setenv("PLANGRAPH_SPARQL_ENDPOINT", f"{server}/query")
+    build([CORPUS], remote)
+    monkeypatch_module.delenv("PLANGRAPH_SPARQL_ENDPOINT")
+    with graph.open_store(local.require() / "graph") as a, graph.open_store(remote.require() / "graph") as b:
+        yield a, b
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def test_remote_build_keeps_no_local_store(stores):
+    _, remote = stores
+    assert remote.remote and not (remote.path / "oxigraph").exists()
+    assert remote.meta()["sparql"]["graph"].startswith("urn:plangraph:build:")
+
+
+@pytest.mark.parametrize(("goal", "plan"), GOALS)
+def test_trace_is_the_same(stores, goal, plan):
+    local, remote = stores
+    assert graph.trace(remote, goal, plan) == graph.trace(local, goal, plan)
+
+
+def test_compare_overview_and_sparql_are_the_same(stores):
+    local, remote = stores
+    assert graph.compare(remote, []) == graph.compare(local, [])
+    assert graph.themes_overview(remote) == graph.themes_overview(local)
+    for query in ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "ASK { ?s a pg:Task }",
+                  "SELECT ?s ?l WHERE { ?s a pg:Project ; rdfs:label ?l } ORDER BY ?s LIMIT 20"):
+        assert graph.sparql(remote, query) == graph.sparql(local, query)
+
+
+def test_export_has_the_same_triples(stores):
+    local, remote = stores
+    lines = [sorted(graph.export(s, "nt").decode("utf-8").splitlines()) for s in (local, remote)]
+    assert lines[0] == lines[1] and len(lines[0]) > 1000
+
+
+def test_bad_query_is_a_query_error(stores):
+    _, remote = stores
+    with pytest.raises(graph.QueryError):
+        graph.sparql(remote, "SELECT WHERE {")
