@@ -51,8 +51,33 @@ _NAME_GOES_ON = frozenset("路道街里桥港湾区县市镇村园城站口")
 #: Single-character admin and water suffixes whose dictionary compounds are common nouns (城市, 乡镇, 运河).
 _ADMIN_CHARS = frozenset("省市县镇乡区江河岛")
 
-#: Words before a facility that show it is being built (新建…学校 is a project).
+#: Boundary words that are nouns when they stand right before a facility suffix (城市|服务|综合体, 智慧|运营|中心).
+_HEAD_NOUNS = frozenset({"服务", "运营"})
+
+#: Modifiers that rank or count a thing without naming it (重大|项目, 新开工|项目).
+_EMPTY_MODS = frozenset({"重点", "重大", "相关", "有关", "主要", "其他", "其它", "一批", "若干", "各类", "各级",
+                         "新开工", "新增", "现有", "已有", "原有", "全部", "所有"})
+
+#: Words before a building verb that say the thing exists already (在成功打造X的基础上).
+_DONE = frozenset({"成功", "已", "已经", "业已", "先后", "曾"})
+
+#: Words after a building word that turn the thing before it into a site (布头市场|改造|为…中心).
+_INTO = frozenset({"为", "成", "成为"})
+
+#: Conjunctions inside a would-be project name show a list of kinds.
+_JOINS = frozenset({"和", "或", "及"})
+
+#: Words right before a school or hospital that show it is being built (新建…学校 is a project).
 _BUILD_BEFORE = frozenset({"新建", "建设", "建成", "打造", "扩建", "改造", "推进"})
+
+#: Tags of tokens that end a noun list before a building word (A、B|建设): verbs, adverbs, numbers…
+_NOT_IN_LIST = gz.STOP_TAGS - {"m", "mq"} | {"v"}
+
+#: Tokens that end a clause: a building verb before them does not reach past.
+_CLAUSE_END = frozenset("，。；：！？\n（）()")
+
+#: Tokens that may stand between a built thing and the building word after it (A、B|建设, A和B|改造).
+_LIST_JOINS = frozenset({"、", "和", "及", "与", "以及"})
 
 
 @dataclass
@@ -131,11 +156,12 @@ def _compound_ok(word: str, head: str, suffix: gz.Suffix) -> bool:
     return not suffix.strict and len(head) >= 2
 
 
-def _extend_left(text: str, toks: list, i: int, limit: int, head: bool) -> tuple[int, int, bool]:
+def _extend_left(text: str, toks: list, i: int, limit: int, head: bool, nouns: bool = False) -> tuple[int, int, bool]:
     """Walk left from token ``i`` over name-like tokens; return (start, stop index, quoted).
 
     The word next to the suffix may be a verb (调处化解|中心); further left a verb,
-    adverb or number ends the name, and leading verbs are trimmed (改变|杭州道).
+    adverb or number ends the name, and leading verbs are trimmed (改变|杭州道).  With ``nouns``,
+    服务 right before the suffix is part of the name (城市|服务|综合体).
     """
     end, start, j = toks[i][2], toks[i][1], i - 1
     free = i - 1 if not head else i
@@ -150,7 +176,8 @@ def _extend_left(text: str, toks: list, i: int, limit: int, head: bool) -> tuple
             while j >= 0 and toks[j][1] >= q:
                 j -= 1
             return q, j, True
-        if not _namey(word) or word in bounds or end - s > limit or word in _ROAD_STOP:
+        noun = j == i - 1 and (word == "运营" or nouns and word in _HEAD_NOUNS)
+        if not _namey(word) or (word in bounds and not noun) or end - s > limit or word in _ROAD_STOP:
             break
         if len(word) > 2 and word[0] in bounds and not segment.is_known(word):
             start = s + 1  # the HMM glued a function word to an unknown name: 以|海晶
@@ -168,9 +195,77 @@ def _extend_left(text: str, toks: list, i: int, limit: int, head: bool) -> tuple
     return start, j, quoted
 
 
+def _clause_context(toks: list, a: int, b: int) -> list[bool]:
+    """Tell, for each token of the clause ``toks[a:b]``, whether a building verb governs it.
+
+    A verb reaches to the end of its clause unless a setting word comes after it
+    (打造…依托|X); 以X为… closes again at 为, so 打造以A为主体的|B builds B; and a
+    building word after a noun list reaches back over it (推进|A、B|建设).
+    """
+    out, build, place, ji = [False] * (b - a), -1, -1, False
+    for k in range(a, b):
+        word = toks[k][0]
+        if word == "集" and build > place:
+            ji = True  # 打造集A、B于一体的C: A and B are features of C, not built themselves
+        elif ji and word.endswith("一体"):
+            ji = False
+        out[k - a] = build > place and not ji
+        if word in gz.BUILD_VERBS and (k == 0 or toks[k - 1][0] not in _DONE):
+            build = k
+        elif word in gz.PLACE_CONTEXT:
+            place = k
+        elif word == "为" and place >= 0 and toks[place][0] == "以":
+            place = -1
+    after, into = False, False
+    for k in range(b - 1, a - 1, -1):
+        word = toks[k][0]
+        if word in gz.BUILD_WORDS and word not in ("项目", "工程", "提升"):
+            # A|改造为|B: A is the site, B the thing built
+            into = into or (k + 1 < len(toks) and toks[k + 1][0] in _INTO)
+            after = not into
+        elif after and (not (_namey(word) or word in _LIST_JOINS or word in "“”") or word in gz.PLACE_CONTEXT
+                        or segment.pos_tag(word) in _NOT_IN_LIST):
+            after = into = False
+        else:
+            into = False
+        out[k - a] = out[k - a] or after
+    return out
+
+
+def _build_context(toks: list):
+    """Return a function telling whether a building verb governs token ``k`` (打造|区域二手车市场).
+
+    Clauses are worked out only when asked for, since most hold no name.
+    """
+    memo: dict[int, bool] = {}
+
+    def built(k: int) -> bool:
+        if k not in memo:
+            a = k
+            while a > 0 and toks[a - 1][0] not in _CLAUSE_END:
+                a -= 1
+            b = k
+            while b < len(toks) and toks[b][0] not in _CLAUSE_END:
+                b += 1
+            memo.update(zip(range(a, b), _clause_context(toks, a, b)))
+        return memo.get(k, False)
+
+    return built
+
+
+def _build_specific(mods: list[str], label: str) -> bool:
+    """Tell whether the object of a building verb is specific enough: two descriptive words, six characters.
+
+    区域|二手车|市场 and 城市|服务|综合体 are the thing being built; 服务|平台 alone is still a kind.
+    """
+    long = [w for w in mods if len(w) >= 2 and not _NUMERIC.match(w) and w not in _EMPTY_MODS
+            and not any(c.isdigit() for c in w)]
+    return len(long) >= 2 and len(label) >= 6 and label[0] not in "-—·"
+
+
 def _suffix_candidates(text: str, toks: list) -> list[_Cand]:
     """Find names that end with a type suffix (路, 集团, 项目…)."""
-    found = []
+    found, building = [], _build_context(toks)
     for i, (word, _, end) in enumerate(toks):
         suffix = _match_suffix(word)
         if suffix is None:
@@ -178,14 +273,18 @@ def _suffix_candidates(text: str, toks: list) -> list[_Cand]:
         head = word[: len(word) - len(suffix.text)]
         if word in gz.generic_labels() and suffix.text in _ADMIN_CHARS:
             continue
-        if word in gz.generic_labels() and suffix.type == "place" and i and _proper(toks[i - 1][0]):
+        generic_head = word in gz.generic_labels() and i and _namey(toks[i - 1][0])
+        if generic_head and toks[i - 1][0] not in _EMPTY_MODS and (
+                _proper(toks[i - 1][0]) and suffix.type == "place"
+                             or building(i) and (suffix.type == "project" or suffix.build)):
             head = ""  # 商业广场 is a common noun, but 秀谷|商业广场 names one: the whole token is the suffix
         elif head and not _compound_ok(word, head, suffix):
             continue
         nxt = toks[i + 1][0] if i + 1 < len(toks) else ""
         if suffix.text == "里" and not head and nxt not in _LI_NEXT:
             continue
-        start, j, quoted = _extend_left(text, toks, i, MAX_LEN[suffix.type], bool(head))
+        nouns = i and toks[i - 1][0] in _HEAD_NOUNS and (suffix.type == "project" or suffix.build) and building(i)
+        start, j, quoted = _extend_left(text, toks, i, MAX_LEN[suffix.type], bool(head), nouns)
         mods = [t[0] for t in toks[j + 1:i]] + ([head] if head else [])
         if start > toks[j + 1][1] if j + 1 < i else False:
             mods[0] = text[start:toks[j + 1][2]]
@@ -195,15 +294,26 @@ def _suffix_candidates(text: str, toks: list) -> list[_Cand]:
         # a dictionary word tagged as a name that ends with the suffix is one already: 同济大学, 复兴岛
         whole = len(head) >= 2 and segment.is_known(word) and segment.pos_tag(word) in _NAME_TAGS
         relaxed = (suffix.text in _ROADLIKE and nxt in _LI_NEXT) or whole
-        if label in gz.generic_labels() or _NUMERIC.match(label) or segment.pos_tag(label) in ("i", "l"):
+        if suffix.type == "project" and any(w in _JOINS or "等" in w for w in mods):
+            continue  # 科创空间|和|文创园区, 文|旅等|项目: a list, not one name
+        if (label in gz.generic_labels() or _NUMERIC.match(label) or label[0] == "-"
+                or segment.pos_tag(label) in ("i", "l")):
             continue
-        if not (quoted or _specific(mods, suffix, relaxed)):
+        # a building verb makes a facility a project; schools and hospitals only when it stands right by them
+        facility = suffix.build and suffix.type != "organisation"
+        quoted = quoted and any(not _weak(m) for m in mods)  # a quoted generic is still generic: “试点平台”
+        named = quoted or _specific(mods, suffix, relaxed)
+        built = ((facility or (suffix.type == "project" and not named and _build_specific(mods, label)))
+                 and (building(min(j + 1, i)) or building(i)))
+        if not (named or (built and _build_specific(mods, label))):
             continue
-        etype = suffix.type
         prev = toks[j][0] if j >= 0 else ""
-        if suffix.build and (nxt in gz.BUILD_WORDS or prev in _BUILD_BEFORE):
+        etype = suffix.type
+        done = j >= 1 and toks[j - 1][0] in _DONE
+        nxt_build = nxt in gz.BUILD_WORDS and (i + 2 >= len(toks) or toks[i + 2][0] not in _INTO)
+        if suffix.build and (built or nxt_build or (prev in _BUILD_BEFORE and not done)):
             etype = "project"
-        found.append(_Cand(start, end, etype, label))
+        found.append(_Cand(start, end, etype, label, strong_type=built and facility))
     return found
 
 
@@ -244,6 +354,22 @@ def _org_candidates(text: str, toks: list) -> list[_Cand]:
         if (len(word) >= 2 and segment.pos_tag(word) == "nt" and word not in gz.generic_labels()
                 and toks[i - 1][0] in gz.ORG_CONTEXT_BEFORE and toks[i + 1][0] in gz.ORG_CONTEXT_AFTER):
             found.append(_Cand(s, e, "organisation", word, strong_type=True))
+    return found
+
+
+def _quoted_candidates(text: str) -> list[_Cand]:
+    """Find quoted names that a building verb creates: 打造“环球国际美食汇”, 开展“春风行动”、“…”."""
+    found = []
+    for m in gz.quoted_object_pattern().finditer(text):
+        spans = [(m.start(1), m.end(1))]
+        spans += [(m.start(2) + q.start(1), m.start(2) + q.end(1)) for q in re.finditer("“([^”]+)”", m.group(2))]
+        for s, e in spans:
+            name = text[s:e]
+            suffix = _match_suffix(name)
+            if suffix is not None and suffix.type == "place" and not suffix.build:
+                continue  # a quoted zone nickname stays a place: 西部“智慧微城区”
+            if _namey(name) and not _NUMERIC.match(name) and name not in gz.generic_labels():
+                found.append(_Cand(s, e, "project", name, strong_type=True))
     return found
 
 
@@ -298,6 +424,16 @@ def _propagate(text: str, toks: list, cands: list[_Cand]) -> list[_Cand]:
             continue
         extra.append(_Cand(*span, types[label].most_common(1)[0][0], label))
     return extra
+
+
+def _retype(cands: list[_Cand]) -> list[_Cand]:
+    """Give every mention of a label the type with the strongest evidence (打造|秀谷商业广场 makes it a project)."""
+    votes: dict[str, Counter] = {}
+    for c in cands:
+        votes.setdefault(c.label, Counter())[c.type] += 1 + 10 * c.strong_type
+    for c in cands:
+        c.type = votes[c.label].most_common(1)[0][0]
+    return cands
 
 
 def _abbreviates(a: str, b: str) -> bool:
@@ -421,7 +557,7 @@ def _build(plan: Plan, cands: list[_Cand]) -> list[Entity]:
 def extract_entities(plan: Plan) -> list[Entity]:
     """Return the places, organisations and projects named in ``plan``, with every mention."""
     toks = segment.tokens(plan.text)
-    cands = _suffix_candidates(plan.text, toks) + _latin_candidates(plan.text, toks)
+    cands = _suffix_candidates(plan.text, toks) + _latin_candidates(plan.text, toks) + _quoted_candidates(plan.text)
     cands = _dedupe(cands + _org_candidates(plan.text, toks) + _outside(_place_candidates(plan.text, toks), cands))
-    cands = _dedupe(cands + _propagate(plan.text, toks, cands))
+    cands = _dedupe(_retype(cands) + _propagate(plan.text, toks, cands))
     return _build(plan, cands)

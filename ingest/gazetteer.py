@@ -26,6 +26,19 @@ TRIM_TAGS = frozenset({"v", "vd", "a", "f", "s"})
 #: Facilities that become projects when the text builds or renovates them.
 BUILD_WORDS = frozenset({"建设", "改造", "扩建", "新建", "升级", "扩容", "提升", "项目", "工程", "提质"})
 
+#: Verbs whose object is being built or created: 打造|区域二手车市场, 搭建|…交易平台.
+BUILD_VERBS = frozenset({"打造", "建设", "建成", "新建", "搭建", "扩建", "改建", "创建", "构建", "升级", "兴建", "筹建",
+                         "建立", "改造", "推出", "开辟"})
+
+#: Verbs that build their object when the phrase ends with a building word: 推进|X|建设.
+PUSH_VERBS = frozenset({"推进", "推动", "加快", "启动", "实施", "加强", "开展", "整体推进", "加快推进", "积极推进"})
+
+#: Words after which a facility is the setting, not the thing built: 依托|X, 以|X|为载体, 位于|X.
+PLACE_CONTEXT = frozenset({"依托", "位于", "利用", "结合", "以", "在", "借助", "围绕", "立足", "对接"})
+
+#: Verbs whose quoted object is a programme or facility being created: 打造“环球国际美食汇”.
+QUOTED_OBJECT_VERBS = ("打造", "建设", "建成", "搭建", "创建", "开展", "举办", "推出", "培育")
+
 #: Heads after "引进A、B等…" that show the listed names are organisations or brands.
 ORG_HEADS = ("企业", "机构", "品牌", "公司", "集团", "商家", "国企", "央企", "院校", "银行", "产品", "车企")
 
@@ -129,6 +142,15 @@ def place_list_pattern() -> re.Pattern[str]:
         r"((?:[\u4e00-\u9fff]{2,5}、)+[\u4e00-\u9fff]{2,5})等(?:\d+个|[一二三四五六七八九十两]+个)?"
         rf"(?:重点|重要|主要|周边|相关)?(?:{heads})"
     )
+
+
+@cache
+def quoted_object_pattern() -> re.Pattern[str]:
+    """Return the pattern of quoted names right after a building verb: 打造“A”、高品质的“B”。."""
+    verbs = "|".join(QUOTED_OBJECT_VERBS)
+    item = r"“([^“”，。；、\d]{3,12})”"
+    more = r"((?:[、和][^“”，。；]{0,6}?“[^“”，。；、\d]{3,12}”)*)"
+    return re.compile(rf"(?:{verbs})[\u4e00-\u9fff]{{0,4}}?{item}{more}(?=[，。；、和等]|$)")
 
 
 @cache

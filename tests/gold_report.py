@@ -120,6 +120,42 @@ def score_entities(path: Path = HERE / "gold_entities.json", verbose: bool = Fal
     return out
 
 
+def _tree_projects(node: dict) -> list[str]:
+    """Return the labels of the project nodes of a trace tree."""
+    own = [node["label"]] if node["kind"] == "project" else []
+    return own + [lab for child in node.get("children", []) for lab in _tree_projects(child)]
+
+
+def score_trace(path: Path = HERE / "gold_trace.json", verbose: bool = False) -> dict:
+    """Return {goal: (found, expected)} for the projects expected under each goal's trace, and a total row.
+
+    The two corpus plans are built into a graph in a temporary directory; an expected project is found
+    when one of its alternatives is contained in a project label of the goal's tree (the evaluation's rule).
+    """
+    import graph
+
+    cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
+    plans = [plan_for(f"corpus/{p.name}") for p in sorted(ROOTS["corpus"].glob("*.txt"))]
+    out, tot = {}, [0, 0]
+    with tempfile.TemporaryDirectory() as tmp:
+        graph.build_store(plans, Path(tmp) / "graph")
+        store = graph.open_store(Path(tmp) / "graph")
+        try:
+            for case in cases:
+                labels = [_norm(lab) for lab in _tree_projects(graph.trace(store, case["goal"], case["plan"])["tree"])]
+                hit = [alts for alts in case["projects"] if any(_norm(a) in lab for a in alts for lab in labels)]
+                row = (len(hit), len(case["projects"]))
+                out[f"{case['plan']} {case['goal']}"] = row
+                tot = [a + b for a, b in zip(tot, row)]
+                if verbose:
+                    miss = [alts[0] for alts in case["projects"] if alts not in hit]
+                    print(f"  {case['plan']} {case['goal']}: MISS {' '.join(miss)} | GOT {' '.join(labels)}")
+        finally:
+            store.close()
+    out["total"] = tuple(tot)
+    return out
+
+
 def _print_entities(title: str, table: dict) -> None:
     """Print entity precision/recall rows (recall over gold labels, precision over predictions)."""
     print(title)
@@ -142,3 +178,6 @@ if __name__ == "__main__":
     section = "blind" if blind else "docs"
     _print_entities("entities (exact)", score_entities(verbose=verbose, section=section))
     _print_entities("entities (evaluation rule)", score_entities(verbose=verbose, section=section, lenient=True))
+    print("trace projects (recall)")
+    for goal, (hit, total) in score_trace(verbose=verbose).items():
+        print(f"  {goal:40} R {hit}/{total} = {hit / max(total, 1):.2f}")
