@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from whoosh import index as windex
 
-from search.analysis import segmenter
+from search.analysis import analysed, segmenter, spans
 from search.errors import IndexMissing
 from search.schema import build_schema
 from search.substring import FILE as SUBSTRINGS
@@ -16,6 +17,8 @@ from search.units import Tagger, plan_units
 
 #: Written beside the index: the plans and themes it holds, for filters and facets.
 META = "plangraph-search.json"
+#: Written beside the index: words added to the segmenter during the build, one a line.
+WORDS = "words.txt"
 
 
 def document(unit: dict) -> dict:
@@ -36,11 +39,18 @@ def substring_text(unit: dict) -> str:
     return unit["text"] if unit["text"].startswith(unit["title"]) else f"{unit['title']}\n{unit['text']}"
 
 
-def build_index(plans: list, path: Path, tagger: Tagger | None = None) -> None:
-    """Build the search index of ``plans`` in the (fresh) directory ``path``."""
+def build_index(plans: list, path: Path, tagger: Tagger | None = None, words: Iterable[str] = ()) -> None:
+    """Build the search index of ``plans`` in the (fresh) directory ``path``.
+
+    ``words`` are the words the build added to the segmenter (``ingest.segment.add_words``);
+    they are kept beside the index so a later query process cuts text the same way.
+    """
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     segmenter()  # load the user dictionary before the first word is indexed
+    words = sorted(set(words))
+    if words:
+        (path / WORDS).write_text("\n".join(words) + "\n", encoding="utf-8")
     ix = windex.create_in(str(path), build_schema())
     themes: dict[str, str] = {}
     texts: list[str] = []
@@ -63,11 +73,23 @@ def open_whoosh(path: Path):
     return windex.open_dir(str(path)), json.loads((path / META).read_text(encoding="utf-8"))
 
 
+def load_words(path: Path) -> None:
+    """Add the words the build added to the segmenter, so queries are cut as the index was."""
+    if not (path / WORDS).exists():
+        return
+    from ingest.segment import add_words
+
+    add_words((path / WORDS).read_text(encoding="utf-8").split())
+    spans.cache_clear()  # text cut before the words were known
+    analysed.cache_clear()
+
+
 def open_index(path: Path, expander=None):
     """Open the index at ``path`` for searching; ``expander(term)`` gives thesaurus expansions."""
     from search.searcher import Searcher
 
     ix, meta = open_whoosh(path)
+    load_words(Path(path))
     if not (Path(path) / SUBSTRINGS).exists():
         raise IndexMissing(f"{path}: 索引版本过旧 the index predates substring search; run `plangraph build` again")
     substrings = SubstringIndex.load(path)

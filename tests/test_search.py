@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import search
+from search.analysis import query_words
 from search.evaluate import evaluate
 from search.units import norm
 
@@ -194,3 +195,22 @@ def test_searcher_is_shared_between_threads(plain):
     for t in threads:
         t.join()
     assert not errors and totals == [expected] * 18
+
+
+def test_words_added_at_build_time_cut_queries_the_same_way(corpus_plans, tmp_path):
+    word = "沽河新月湾片区"  # not in any dictionary: the segmenter would split it
+    search.build_index([corpus_plans["大沽"]], tmp_path, words=[word, word])
+    assert (tmp_path / "words.txt").read_text(encoding="utf-8").split() == [word]
+    search.open_index(tmp_path)
+    assert query_words(f"建设{word}") == ["建设", word]
+
+
+@pytest.mark.parametrize("text", ["养老服务 日间照料", "\"垃圾分类\" 宣传", "老", "新能源汽车充电桩"])
+def test_fast_scores_equal_whoosh_scores(plain, text):
+    from search import query as Q
+
+    q = Q.build(Q.parse(text), ["养老"], index=plain.substrings)
+    ours = plain.scorer().scores(q)
+    theirs = {hit.docnum: hit.score for hit in plain.whoosh().search(q, limit=None)}
+    assert ours and set(ours) == set(theirs)
+    assert all(abs(ours[d] - theirs[d]) <= 1e-4 * max(1.0, theirs[d]) for d in ours)
