@@ -53,6 +53,23 @@ def to_ox(term: URIRef | Literal | BNode) -> ox.NamedNode | ox.Literal | ox.Blan
     return ox.Literal(str(term))
 
 
+def ox_quads(triples: Iterable[tuple]):
+    """Yield pyoxigraph quads of rdflib triples; IRIs repeat (predicates, classes, plans), so each is made once."""
+    named: dict[str, ox.NamedNode] = {}
+
+    def convert(term):
+        if type(term) is URIRef:
+            node = named.get(term)
+            if node is None:
+                node = named[term] = ox.NamedNode(str(term))
+            return node
+        return to_ox(term)
+
+    graph = ox.DefaultGraph()
+    for s, p, o in triples:
+        yield ox.Quad(convert(s), convert(p), convert(o), graph)
+
+
 def from_ox(term: object) -> object:
     """Convert a pyoxigraph term to a plain Python value (IRI → str, typed literal → number)."""
     if term is None:
@@ -134,8 +151,7 @@ def remote_from_env() -> RemoteStore | None:
 
 def write_remote(remote: RemoteStore, triples: Iterable[tuple]) -> None:
     """Load ``triples``, the ontology and the thesaurus into the remote graph (Graph Store Protocol)."""
-    data = ox.serialize((ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples),
-                        format=ox.RdfFormat.N_TRIPLES)
+    data = ox.serialize((q.triple for q in ox_quads(triples)), format=ox.RdfFormat.N_TRIPLES)
     remote.put(data, "application/n-triples", replace=True)
     for name in ("ontology.ttl", "themes.ttl"):
         remote.put(resources.files("graph").joinpath(name).read_bytes(), "text/turtle", replace=False)
@@ -152,7 +168,7 @@ def write_store(path: Path, triples: Iterable[tuple], meta: dict) -> None:
         (path / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         return
     store = ox.Store(str(path / STORE_DIR))
-    store.bulk_extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph()) for s, p, o in triples)
+    store.bulk_extend(ox_quads(triples))
     for name in ("ontology.ttl", "themes.ttl"):
         data = resources.files("graph").joinpath(name).read_bytes()
         store.bulk_load(data, format=ox.RdfFormat.TURTLE)
