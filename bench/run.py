@@ -159,23 +159,27 @@ def latency_urls(server: Server) -> dict[str, list[str]]:
     }
 
 
-def latencies(server: Server, rounds: int) -> dict[str, dict]:
-    """Time every URL family: first request, then ``rounds`` warm rounds; p50/p95 in milliseconds."""
+def latencies(server: Server, rounds: int, cap_s: float = 40.0) -> dict[str, dict]:
+    """Time every URL family: first request, then up to ``rounds`` warm rounds within ``cap_s`` seconds."""
     out = {}
     for family, urls in latency_urls(server).items():
         if not urls:
             continue
         first, warm = [], []
+        deadline = time.perf_counter() + cap_s
         for n in range(rounds + 1):
             for url in urls:
+                if n and time.perf_counter() > deadline:
+                    break
                 started = time.perf_counter()
-                status, _ = get(url)
+                status, _ = get(url, timeout=300)
                 elapsed = (time.perf_counter() - started) * 1000
                 if status != 200:
                     raise SystemExit(f"{url}: HTTP {status}")
                 (first if n == 0 else warm).append(elapsed)
+        warm = warm or first
         out[family] = {"urls": len(urls), "first_max": max(first), "p50": statistics.median(warm),
-                       "p95": percentile(warm, 95)}
+                       "p95": percentile(warm, 95), "n": len(warm)}
     return out
 
 
