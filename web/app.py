@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
         ALLOW_UPLOAD=False,
         SPARQL_TIMEOUT=10.0,
         SPARQL_WORKERS=2,
+        SPARQL_MAX_BYTES=16 * 1024 * 1024,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         MAX_BODY=256 * 1024,
         MAX_QUERY_STRING=8 * 1024,
@@ -142,7 +143,8 @@ def refuse_oversized() -> None:
     config = app_config()
     if len(request.query_string) > config["MAX_QUERY_STRING"]:
         raise RequestURITooLarge()
-    if request.endpoint != "upload.upload" and (request.content_length or 0) > config["MAX_BODY"]:
+    limit = config["MAX_CONTENT_LENGTH"] if request.endpoint == "upload.upload" else config["MAX_BODY"]
+    if (request.content_length or 0) > limit:
         raise RequestEntityTooLarge()
 
 
@@ -156,7 +158,7 @@ def app_config() -> dict:
 def render_error(status: int, title: str, message: str) -> Response:
     """Return the error as ``{"error": {...}}`` JSON or as the error page."""
     body = {"error": {"status": status, "title": title, "message": message}}
-    if wants_json():
+    if wants_json() or (request.accept_mimetypes.best or "").endswith("json"):
         return json_response(body, status)
     return Response(render_template("error.html", status=status, title=title, message=message), status=status)
 

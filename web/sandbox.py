@@ -19,8 +19,6 @@ import threading
 import weakref
 from multiprocessing.connection import Connection
 
-#: Largest serialised result a protocol query may return.
-MAX_RESULT_BYTES = 16 * 1024 * 1024
 #: Stores kept open per worker (the live build and the one before it).
 OPEN_STORES = 2
 
@@ -161,7 +159,7 @@ class Capped(io.RawIOBase):
 
     def write(self, data) -> int:
         if len(self.buffer) + len(data) > self.limit:
-            raise QueryFailed("TooLarge", 413, f"result larger than {self.limit // 2**20} MB")
+            raise QueryFailed("TooLarge", 413, f"result larger than {self.limit} bytes")
         self.buffer += data
         return len(data)
 
@@ -173,12 +171,13 @@ def table_job(stores: Stores, path: str, text: str, timeout: float, limit: int) 
     return graph.sparql(stores.get(path), text, timeout_s=timeout, limit=limit)
 
 
-def protocol_job(stores: Stores, path: str, text: str, form: str, result_format: str, graph_format: str) -> bytes:
-    """A protocol answer serialised by pyoxigraph, refused past MAX_RESULT_BYTES."""
+def protocol_job(stores: Stores, path: str, text: str, form: str, result_format: str, graph_format: str,
+                 max_bytes: int) -> bytes:
+    """A protocol answer serialised by pyoxigraph, refused when it grows past ``max_bytes``."""
     import pyoxigraph as ox
 
     result = stores.get(path).raw_query(text)
-    out = Capped(MAX_RESULT_BYTES)
+    out = Capped(max_bytes)
     if form in ("construct", "describe"):
         result.serialize(out, format=getattr(ox.RdfFormat, graph_format))
     else:

@@ -161,7 +161,7 @@ def protocol(text: str) -> Response:
     else:
         raise NotAcceptable("SELECT/ASK 结果可用 JSON、XML、CSV 或 TSV 格式。")
     body = limited("protocol", str(graph_store.path), text, form, RESULT_TYPES.get(accept, "JSON"),
-                   GRAPH_TYPES.get(mime, "TURTLE"))
+                   GRAPH_TYPES.get(mime, "TURTLE"), current_app.config["SPARQL_MAX_BYTES"])
     response = Response(body, mimetype=mime)
     response.vary.add("Accept")
     return response
