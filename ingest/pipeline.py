@@ -70,8 +70,8 @@ def parse_file(path: str | Path, clock: Stopwatch | None = None) -> Plan:
     clock = clock or Stopwatch()
     path = Path(path)
     with clock.stage("read"):
+        doc = clean_document(read_lines(path))  # refuses oversized files before anything is read
         raw = path.read_bytes()
-        doc = clean_document(read_lines(path))
     if not doc.lines:
         raise IngestError(path, "no text found in the document")
     offsets, text = [], doc.title

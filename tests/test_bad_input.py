@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import zipfile
 from collections.abc import Callable
@@ -149,3 +150,77 @@ def test_mixed_encodings_still_ingest(tmp_path: Path):
     doc = cleaned(path)
     assert doc.title == "某某方案"
     assert doc.lines[0].text == "正文第一段。"
+
+
+def write_big_text(path: Path, size: int = 100 * 2**20) -> None:
+    """A real (not sparse) text file of ``size`` bytes, written in chunks."""
+    line = "推进城市更新，完善社区服务设施。\n".encode()
+    chunk = line * (2**20 // len(line))
+    with path.open("wb") as f:
+        for _ in range(size // len(chunk) + 1):
+            f.write(chunk)
+
+
+def test_a_100_mb_text_is_refused_before_it_is_read(tmp_path: Path):
+    import tracemalloc
+
+    from ingest import parse_file
+
+    path = tmp_path / "huge-real.txt"
+    write_big_text(path)
+    tracemalloc.start()
+    try:
+        with pytest.raises(IngestError, match="file too large: 100 MB, limit 64 MB") as caught:
+            parse_file(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(caught.value).startswith(f"{path}: ")
+    assert peak < 8 * 2**20, f"{peak // 2**20} MB held while refusing the file"
+
+
+def write_mixed_encodings(path: Path) -> None:
+    path.write_bytes("某某方案\n".encode() + "一、总体要求\n".encode("gbk") + "到2025年，新增床位20张。\n".encode())
+
+
+def write_rtl_emoji(path: Path) -> None:
+    path.write_text("某某方案 🚀\n一、总体要求 👨‍👩‍👧\nمرحبا ‮反转‬ 正文。\n", encoding="utf-8")
+
+
+FOLDER = [  # (file name, how to make it, ingests?)
+    *[(name, make, False) for name, make, _ in CASES if name.endswith((".txt", ".md", ".docx", ".pdf"))],
+    *[(name, data(text.encode()), True) for name, text, _ in HOSTILE],
+    ("mixed-encodings.txt", write_mixed_encodings, True),
+    ("rtl-emoji-2.txt", write_rtl_emoji, True),
+    ("huge-real.txt", write_big_text, False),
+]
+
+
+def test_a_folder_of_bad_files_still_builds_the_good_plan(tmp_path: Path):
+    """Every bad file is skipped with one line naming it; the good plan and the odd-but-readable ones are built."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import CORPUS
+
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for name, make, _ in FOLDER:
+        make(folder / name)
+    shutil.copy(CORPUS / "hangzhoudao-action-plan.txt", folder)
+    data = tmp_path / "data"
+    began = time.perf_counter()
+    result = subprocess.run([str(Path(sys.executable).parent / "plangraph"), "build", "--json", str(folder),
+                             "--data-dir", str(data)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert time.perf_counter() - began < 300
+    built = {p["source"] for p in json.loads(result.stdout)["plans"]}
+    assert "hangzhoudao-action-plan.txt" in built
+    for name, _, ingests in FOLDER:
+        if ingests:
+            assert name in built, name
+        else:
+            assert name not in built
+            lines = [line for line in result.stderr.splitlines() if f"{folder / name}: " in line]
+            assert len(lines) == 1, (name, result.stderr[-1500:])
