@@ -115,7 +115,7 @@ def plan_counts(plan: Plan) -> dict:
 KIND_LABELS = {
     "part": "篇", "chapter": "章", "section": "节", "subsection": "小节", "task": "任务", "goal": "目标",
     "principle": "原则", "paragraph": "段落", "table": "表格", "place": "地点", "organisation": "机构",
-    "project": "项目", "theme": "主题", "target": "指标", "plan": "规划", "indicator": "指标项",
+    "project": "项目", "theme": "主题", "target": "指标", "plan": "规划", "indicator": "指标项", "entity": "实体",
 }
 
 
