@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -128,3 +129,12 @@ def test_a_failing_forked_step_is_a_build_error():
     child = Forked(refuse, "somewhere")
     with pytest.raises(BuildError, match="cannot write somewhere"):
         child.wait()
+
+
+def test_sparql_endpoint_option_switches_the_graph_store(tmp_path, monkeypatch):
+    from graph.store import ENDPOINT_VAR
+
+    monkeypatch.delenv(ENDPOINT_VAR, raising=False)
+    CliRunner().invoke(main, ["plans", "--sparql-endpoint", "http://127.0.0.1:9/query",
+                              "--data-dir", str(tmp_path)])
+    assert os.environ[ENDPOINT_VAR] == "http://127.0.0.1:9/query"

@@ -56,7 +56,9 @@ def ingest_version() -> str:
 
 
 def _cache_key(path: Path) -> str:
-    content = hashlib.sha256(path.read_bytes()).hexdigest()
+    """Key a parsed plan by file content (hashed in chunks: a huge file is not read into memory)."""
+    with path.open("rb") as handle:
+        content = hashlib.file_digest(handle, "sha256").hexdigest()
     name = hashlib.sha1(path.name.encode("utf-8")).hexdigest()[:8]
     return f"{content[:24]}-{name}-{ingest_version()}"
 

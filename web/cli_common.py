@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,11 +17,19 @@ from web.datadir import DataDir, NoData, read_plans, resolve
 def common(func: Callable) -> Callable:
     """Add ``--json`` and ``--data-dir`` to a command and pass a ``Session`` as ``session``."""
 
+    @click.option("--sparql-endpoint", default=None, metavar="URL",
+                  help="把图谱放在 SPARQL 1.1 服务器上 / keep the graph on a SPARQL 1.1 server "
+                       "(query URL; default: $PLANGRAPH_SPARQL_ENDPOINT, else the embedded store)")
     @click.option("--json", "as_json", is_flag=True, help="输出 JSON / print JSON")
     @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
                   help="数据目录 / data directory (default: $PLANGRAPH_DATA or ./instance)")
     @functools.wraps(func)
-    def wrapper(*args, as_json: bool, data_dir: str | None, **kwargs):
+    def wrapper(*args, as_json: bool, data_dir: str | None, sparql_endpoint: str | None, **kwargs):
+        if sparql_endpoint:
+            from graph.store import ENDPOINT_VAR
+
+            # The graph store reads this variable: one switch for the CLI, the server and the build.
+            os.environ[ENDPOINT_VAR] = sparql_endpoint
         return func(*args, session=Session(resolve(data_dir), as_json), **kwargs)
 
     return wrapper
