@@ -37,6 +37,8 @@ test: install browser-deps lint
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/bench_pages.py
+	$(BIN)/python bench/load.py --clients 8 --seconds 30 --out bench/RESULTS-load.md
 
 clean:
 	rm -rf instance .pytest_cache tests/artifacts

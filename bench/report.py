@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 STAGES = ("load", "parse", "segment", "extract", "graph", "index")
 STAGE_NOTES = {
     "load": "segmenter dictionary, POS table and theme thesaurus (once per process)",
@@ -150,4 +152,21 @@ def render(report: dict) -> str:
         lines.append("")
     if report.get("compare"):
         lines += ["## Side by side", "", *compare(report["compare"])]
+    lines += companion_sections()
     return "\n".join(lines) + "\n"
+
+
+#: Results of other benchmark commands, kept beside this file and shown in RESULTS.md under these headings.
+COMPANIONS = (("RESULTS-load.md", "Load test (bench/load.py)"), ("RESULTS-400.md", "400 plans (separate run)"))
+
+
+def companion_sections() -> list[str]:
+    """Return the other benchmark files' contents as sections, each with the command that produced it."""
+    out = []
+    for name, heading in COMPANIONS:
+        path = Path(__file__).with_name(name)
+        if path.exists():
+            body = path.read_text(encoding="utf-8").splitlines()
+            body = [("#" + line) if line.startswith("#") else line for line in body[1:]]
+            out += [f"## {heading}", f"(from `bench/{name}`)", *body, ""]
+    return out
