@@ -35,10 +35,11 @@ lint: install
 test: install browser-deps lint
 	$(BIN)/python -m pytest -n 2 -q
 
+# The load test runs first: bench/run.py folds its figures into bench/RESULTS.md.
 bench: install
-	$(BIN)/python bench/run.py
-	$(BIN)/python bench/bench_pages.py
 	$(BIN)/python bench/load.py --clients 8 --seconds 30 --out bench/RESULTS-load.md
+	$(BIN)/python bench/bench_pages.py
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf instance .pytest_cache tests/artifacts
