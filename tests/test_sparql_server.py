@@ -1,18 +1,20 @@
-"""The graph on a SPARQL 1.1 server (Oxigraph's server from PyPI, on loopback) answers like the embedded store."""
+"""The graph on a SPARQL 1.1 server (Oxigraph from PyPI, Virtuoso from Debian) answers like the embedded store."""
 
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 import graph
+from tests import virtuoso_server
 from tests.conftest import CORPUS
 from web.build import build
 from web.datadir import DataDir
@@ -26,16 +28,13 @@ def oxigraph_binary() -> str | None:
     return str(beside) if beside.exists() else shutil.which("oxigraph")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """Start an Oxigraph SPARQL server on a free loopback port; stop it after the module."""
+@contextmanager
+def oxigraph_server(location: Path) -> Iterator[dict[str, str]]:
+    """Run an Oxigraph SPARQL server on a free loopback port; yield the environment that points plangraph at it."""
     binary = oxigraph_binary()
     if binary is None:
         pytest.skip("the oxigraph server (pip install oxigraph) is not installed")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    location = tmp_path_factory.mktemp("oxigraph")
+    port = virtuoso_server.free_port()
     proc = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -45,9 +44,31 @@ def server(tmp_path_factory):
             break
         except OSError:
             time.sleep(0.05)
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    try:
+        yield {"PLANGRAPH_SPARQL_ENDPOINT": f"{base}/query"}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextmanager
+def virtuoso(location: Path) -> Iterator[dict[str, str]]:
+    """Run a private Virtuoso (Debian's virtuoso-opensource) on loopback, or skip saying why not."""
+    reason = virtuoso_server.missing()
+    if reason:
+        pytest.skip(reason)
+    with virtuoso_server.running(location) as env:
+        yield env
+
+
+SERVERS = {"oxigraph": oxigraph_server, "virtuoso": virtuoso}
+
+
+@pytest.fixture(scope="module", params=sorted(SERVERS))
+def server(request, tmp_path_factory):
+    """Start one kind of SPARQL 1.1 server on loopback; yield its plangraph environment; stop it after."""
+    with SERVERS[request.param](tmp_path_factory.mktemp(request.param)) as env:
+        yield env
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +76,11 @@ def stores(server, tmp_path_factory, monkeypatch_module):
     """The corpus built twice: embedded, and onto the server; both opened."""
     local, remote = DataDir(tmp_path_factory.mktemp("local")), DataDir(tmp_path_factory.mktemp("remote"))
     build([CORPUS], local)
-    monkeypatch_module.setenv("PLANGRAPH_SPARQL_ENDPOINT", f"{server}/query")
+    for name, value in server.items():
+        monkeypatch_module.setenv(name, value)
     build([CORPUS], remote)
-    monkeypatch_module.delenv("PLANGRAPH_SPARQL_ENDPOINT")
+    for name in server:
+        monkeypatch_module.delenv(name)
     with graph.open_store(local.require() / "graph") as a, graph.open_store(remote.require() / "graph") as b:
         yield a, b
 
