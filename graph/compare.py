@@ -21,7 +21,7 @@ SELECT ?item ?theme ?ev ?plan ?label ?text ?kind ?start ?target WHERE {
   FILTER NOT EXISTS { ?item a pg:Target ; pg:status "achieved" }
   OPTIONAL { ?item pg:text ?text } OPTIONAL { ?item pg:nodeKind ?kind } OPTIONAL { ?item pg:charStart ?start }
   BIND(EXISTS { ?item a pg:Target } AS ?target)
-} ORDER BY ?plan ?start"""
+} ORDER BY ?plan ?start ?item ?theme ?ev"""
 Q_PLANS = """
 SELECT ?plan ?title ?id WHERE { ?plan a pg:Plan ; dcterms:title ?title ; dcterms:identifier ?id } ORDER BY ?id"""
 Q_TARGET_FIELDS = """

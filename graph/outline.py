@@ -26,12 +26,12 @@ SELECT ?s ?label ?kind ?plan ?pid ?ptitle ?parent ?order ?start ?text ?phrase ?g
 Q_MENTIONS = """
 SELECT ?node ?e (MIN(?st) AS ?first) WHERE {
   ?m a pg:Mention ; pg:entity ?e ; pg:sourceNode ?node ; pg:charStart ?st .
-} GROUP BY ?node ?e ORDER BY ?node ?first"""
+} GROUP BY ?node ?e ORDER BY ?node ?first ?e"""
 Q_ENTITIES = """
 SELECT ?e ?label ?type ?alias WHERE {
   VALUES ?type { pg:Project pg:Place pg:Organisation }
   ?e a ?type ; rdfs:label ?label . OPTIONAL { ?e skos:altLabel ?alias }
-}"""
+} ORDER BY ?e ?alias"""
 Q_TARGETS = """
 SELECT ?t ?node ?label ?ind ?value ?unit ?year ?status WHERE {
   ?t a pg:Target ; pg:measures ?node ; rdfs:label ?label .
@@ -42,7 +42,7 @@ Q_LINKS = """
 SELECT ?from ?to ?type ?score WHERE {
   VALUES ?type { pg:servesGoal pg:locatedIn }
   ?l a pg:Link ; pg:linkType ?type ; pg:linkFrom ?from ; pg:linkTo ?to ; pg:score ?score .
-}"""
+} ORDER BY ?from ?to"""
 
 
 def short_id(iri: str) -> str:
