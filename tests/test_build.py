@@ -134,7 +134,8 @@ def test_a_failing_forked_step_is_a_build_error():
 def test_sparql_endpoint_option_switches_the_graph_store(tmp_path, monkeypatch):
     from graph.store import ENDPOINT_VAR
 
-    monkeypatch.delenv(ENDPOINT_VAR, raising=False)
+    # setenv first, so monkeypatch restores the variable (unset) after the CLI has changed it.
+    monkeypatch.setenv(ENDPOINT_VAR, "")
     CliRunner().invoke(main, ["plans", "--sparql-endpoint", "http://127.0.0.1:9/query",
                               "--data-dir", str(tmp_path)])
     assert os.environ[ENDPOINT_VAR] == "http://127.0.0.1:9/query"
