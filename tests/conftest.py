@@ -35,3 +35,7 @@ def built_data(tmp_path_factory) -> Path:
 def holdout_files() -> list[Path]:
     """The holdout documents, when ../shared is beside the checkout."""
     return sorted(HOLDOUT.glob("*.txt")) if HOLDOUT.exists() else []
+
+
+#: Marks a test that reads ../shared (holdout and scale documents), which CI has beside the checkout.
+requires_shared = pytest.mark.skipif(not HOLDOUT.exists(), reason="../shared/holdout is not beside the checkout")

@@ -6,6 +6,7 @@ import pytest
 
 from ingest.entities import entity_id, extract_entities
 from ingest.model import Node, Plan
+from tests.conftest import requires_shared
 
 
 def _plan(text: str) -> Plan:
@@ -122,6 +123,7 @@ def test_corpus_plans_yield_the_gold_names(corpus_plans):
             assert all(plan.text[m.start:m.end] == m.surface for m in e.mentions)
 
 
+@requires_shared
 def test_gold_precision_and_recall_do_not_fall():
     from tests.gold_report import score_entities
 

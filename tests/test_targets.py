@@ -6,6 +6,7 @@ import pytest
 
 from ingest.model import Node, Plan
 from ingest.targets import extract_targets
+from tests.conftest import requires_shared
 
 
 def plan_of(*paragraphs: str, section: str = "主要目标", end_year: int = 2025) -> Plan:
@@ -128,6 +129,7 @@ def test_corpus_sentence_targets(corpus_plans):
     assert has(dg, "参保率", 95) and has(dg, "就业率", 90) and has(dg, "重新犯罪率", 2)
 
 
+@requires_shared
 def test_gold_targets_keep_their_precision_and_recall():
     """Hand-marked targets of corpus and holdout documents: precision and recall stay high."""
     from tests.gold_report import score_targets
