@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left, bisect_right
 
 from search.analysis import WORDLIKE, spans
 
@@ -74,9 +75,14 @@ def widen(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
     if not found:
         return []
     words = spans(text)
+    ends = [b for _, _, b in words]  # ascending: the words follow each other
     out = []
     for s, e in found:
-        ws = [(a, b) for _, a, b in words if a < e and b > s]
+        i = bisect_right(ends, s)  # the first word ending after s
+        ws = []
+        while i < len(words) and words[i][1] < e and len(ws) < 2:
+            ws.append(words[i][1:])
+            i += 1
         out.append(ws[0] if len(ws) == 1 else (s, e))
     return merge(out)
 
@@ -87,10 +93,11 @@ def window(text: str, marks: list[tuple[int, int]], size: int = SNIPPET) -> tupl
         return 0, len(text)
     if not marks:
         return 0, size
+    starts, ends = [a for a, _ in marks], [b for _, b in marks]  # both ascending: the marks are merged
     best, best_n = 0, -1
-    for s, _ in marks:
+    for s in starts:
         start = max(0, s - size // 4)
-        n = sum(1 for a, b in marks if a >= start and b <= start + size)
+        n = bisect_right(ends, start + size) - bisect_left(starts, start)
         if n > best_n:
             best, best_n = start, n
     return best, min(len(text), best + size)
