@@ -210,6 +210,6 @@ def similar_items(items: list[tuple[object, str, str]], cut: Callable[[str], lis
         full = [(sum(weight * vecs[j].get(w, 0.0) for w, weight in vec.items()), j) for j in probed]
         best = sorted(((s, j) for s, j in full if s >= min_score), reverse=True)[:top]
         for s, j in best:
-            shared = sorted(set(vec) & set(vecs[j]), key=lambda w: -vec[w] * vecs[j][w])[:5]
+            shared = sorted(set(vec) & set(vecs[j]), key=lambda w: (-vec[w] * vecs[j][w], w))[:5]
             out.append(Match((items[i][0], items[j][0]), round(s, 3), "共同词: " + "、".join(shared)))
     return out

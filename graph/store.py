@@ -27,21 +27,25 @@ from importlib import resources
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.namespace import XSD
 
 from graph.errors import QueryError, StoreMissing
 from graph.namespace import PREFIXES
 
 STORE_DIR = "oxigraph"
 META_FILE = "meta.json"
-INT_TYPES = {str(XSD.integer), str(XSD.int), str(XSD.long)}
-FLOAT_TYPES = {str(XSD.decimal), str(XSD.double), str(XSD.float)}
+XSD = PREFIXES["xsd"]
+INT_TYPES = {XSD + "integer", XSD + "int", XSD + "long"}
+FLOAT_TYPES = {XSD + "decimal", XSD + "double", XSD + "float"}
+BOOLEAN = XSD + "boolean"
+OX_TERMS = (ox.NamedNode, ox.BlankNode, ox.Literal)
 
 
-def to_ox(term: URIRef | Literal | BNode) -> ox.NamedNode | ox.Literal | ox.BlankNode:
-    """Convert an rdflib term to its pyoxigraph twin."""
+def to_ox(term: object) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    """Convert an rdflib term to its pyoxigraph twin (pyoxigraph terms pass through)."""
+    from rdflib import BNode, URIRef
+
+    if isinstance(term, OX_TERMS):
+        return term
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -54,20 +58,27 @@ def to_ox(term: URIRef | Literal | BNode) -> ox.NamedNode | ox.Literal | ox.Blan
 
 
 def ox_quads(triples: Iterable[tuple]):
-    """Yield pyoxigraph quads of rdflib triples; IRIs repeat (predicates, classes, plans), so each is made once."""
-    named: dict[str, ox.NamedNode] = {}
-
-    def convert(term):
-        if type(term) is URIRef:
-            node = named.get(term)
-            if node is None:
-                node = named[term] = ox.NamedNode(str(term))
-            return node
-        return to_ox(term)
-
+    """Yield default-graph quads of (subject, predicate, object) triples of pyoxigraph terms."""
     graph = ox.DefaultGraph()
     for s, p, o in triples:
-        yield ox.Quad(convert(s), convert(p), convert(o), graph)
+        yield ox.Quad(s, p, o, graph)
+
+
+def rdflib_triples(triples: Iterable[tuple]):
+    """Yield rdflib twins of pyoxigraph triples (for rdflib's own stores, e.g. in benchmarks)."""
+    from rdflib import BNode, Literal, URIRef
+
+    def convert(term):
+        if isinstance(term, ox.NamedNode):
+            return URIRef(term.value)
+        if isinstance(term, ox.BlankNode):
+            return BNode(term.value)
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+    for s, p, o in triples:
+        yield convert(s), convert(p), convert(o)
 
 
 def from_ox(term: object) -> object:
@@ -84,7 +95,7 @@ def from_ox(term: object) -> object:
             return int(term.value)
         if dtype in FLOAT_TYPES:
             return float(term.value)
-        if dtype == str(XSD.boolean):
+        if dtype == BOOLEAN:
             return term.value == "true"
         return term.value
     return str(term)
@@ -108,7 +119,7 @@ class RemoteStore:
         request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.headers.get_content_type(), response.read()
+                return response.headers, response.read()
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace")[:300]
             if exc.code == 400:
@@ -117,20 +128,39 @@ class RemoteStore:
         except OSError as exc:
             raise StoreMissing(f"{url}: 无法连接 SPARQL 服务器 cannot reach the server: {exc}") from exc
 
+    def _ask_server(self, text: str):
+        """POST a query for this build's graph; return the response headers and body."""
+        body = urllib.parse.urlencode({"query": text, "default-graph-uri": self.graph}).encode()
+        return self._send(self.endpoint, body, {"Accept": ACCEPT, "Content-Type": "application/x-www-form-urlencoded"})
+
     def query(self, text: str):
         """Run a query on this build's graph; return pyoxigraph solutions, a boolean or triples."""
-        body = urllib.parse.urlencode({"query": text, "default-graph-uri": self.graph}).encode()
-        kind, data = self._send(self.endpoint, body, {"Accept": ACCEPT,
-                                                      "Content-Type": "application/x-www-form-urlencoded"})
+        headers, data = self._ask_server(text)
+        if headers.get("X-SPARQL-MaxRows"):
+            raise StoreMissing(f"{self.endpoint}: 服务器截断了结果 the server cut the answer at "
+                               f"{headers['X-SPARQL-MaxRows']} rows; raise its limit (Virtuoso: ResultSetMaxRows)")
+        kind = headers.get_content_type()
         if kind in RESULT_TYPES:
             return ox.parse_query_results(data, format=RESULT_TYPES[kind])
         return ox.parse(data, format=RDF_TYPES.get(kind, ox.RdfFormat.N_TRIPLES))
 
     def dump(self, format: ox.RdfFormat, from_graph: object = None, prefixes: dict | None = None) -> bytes:
-        """Return this build's graph serialised in ``format``."""
+        """Return this build's graph serialised in ``format``, paging if the server caps the download (Virtuoso)."""
         _, data = self._send(self._graph_url(), headers={"Accept": "application/n-triples"})
-        triples = (q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+        triples = [q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+        total = next(iter(self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"]
+        if triples and len(triples) < int(total.value):
+            triples = self._pages(len(triples), int(total.value))
         return ox.serialize(triples, format=format, prefixes=prefixes)
+
+    def _pages(self, size: int, total: int) -> list:
+        """Return every triple of the graph, read ``size`` at a time through ordered CONSTRUCT queries."""
+        triples = []
+        for offset in range(0, total, size):
+            _, data = self._ask_server("CONSTRUCT { ?s ?p ?o } WHERE { { SELECT ?s ?p ?o WHERE { ?s ?p ?o } "
+                                       f"ORDER BY ?s ?p ?o }} }} LIMIT {size} OFFSET {offset}")
+            triples.extend(q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+        return triples
 
     def put(self, data: bytes, content_type: str, replace: bool) -> None:
         """Write RDF into this build's graph (PUT replaces the graph, POST adds to it)."""
@@ -268,9 +298,11 @@ class GraphStore:
         """Serialise the whole default graph in an Oxigraph-native format."""
         return self.ox.dump(format=fmt, from_graph=ox.DefaultGraph(), prefixes=PREFIXES)
 
-    def rdflib_graph(self) -> Graph:
+    def rdflib_graph(self):
         """Return the store as an rdflib graph (oxrdflib store), for rdflib serialisers and pyshacl."""
         from oxrdflib import OxigraphStore
+        from rdflib import Graph
+        from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
         if self.remote:
             graph = Graph().parse(data=self.dump(ox.RdfFormat.N_TRIPLES), format="nt")
