@@ -13,6 +13,7 @@ heading (a longest common subsequence), after dropping generic lead verbs.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
@@ -173,9 +174,12 @@ def _vector(words: list[str], idf: dict[str, float]) -> dict[str, float]:
     return {w: v / norm for w, v in vec.items()}
 
 
+NUMBER = re.compile(r"[\d.%％\s]+")
+
+
 def _keep(word: str) -> bool:
     """Keep words of two or more characters that are not numbers."""
-    return len(word) >= 2 and not re.fullmatch(r"[\d.%％\s]+", word)
+    return len(word) >= 2 and not NUMBER.fullmatch(word)
 
 
 def similar_items(items: list[tuple[object, str, str]], cut: Callable[[str], list[str]],
@@ -185,7 +189,10 @@ def similar_items(items: list[tuple[object, str, str]], cut: Callable[[str], lis
     To stay near-linear on thousands of documents, each item probes only its ``probe``
     heaviest words, and each word only the ``fanout`` items where it weighs most.
     """
-    docs = [[w for w in cut(text) if _keep(w)] for _, _, text in items]
+    raw = [cut(text) for _, _, text in items]
+    kept = {w for words in raw for w in words}
+    kept = {w for w in kept if _keep(w)}
+    docs = [[w for w in words if w in kept] for words in raw]
     df = Counter(w for words in docs for w in set(words))
     n = len(docs)
     # Words in more than a twentieth of all items are too common to tell items apart.
@@ -195,21 +202,29 @@ def similar_items(items: list[tuple[object, str, str]], cut: Callable[[str], lis
     for i, vec in enumerate(vecs):
         for w in vec:
             postings[w].append(i)
+    groups = [group for _, group, _ in items]
+    weighted: dict[str, list[tuple[int, str, float]]] = {}
     for w, ids in postings.items():
         if len(ids) > fanout:
-            postings[w] = sorted(ids, key=lambda j: -vecs[j][w])[:fanout]
+            ids = heapq.nsmallest(fanout, ids, key=lambda j: -vecs[j][w])
+        weighted[w] = [(j, groups[j], vecs[j][w]) for j in ids]
     out = []
     for i, vec in enumerate(vecs):
         scores: dict[int, float] = defaultdict(float)
-        for w, weight in sorted(vec.items(), key=lambda kv: -kv[1])[:probe]:
-            for j in postings[w]:
-                if items[j][1] != items[i][1]:
-                    scores[j] += weight * vecs[j][w]
-        # Probe scores are partial; rank by them, then report the full cosine.
-        probed = sorted(scores, key=lambda j: -scores[j])[:top * 3]
-        full = [(sum(weight * vecs[j].get(w, 0.0) for w, weight in vec.items()), j) for j in probed]
-        best = sorted(((s, j) for s, j in full if s >= min_score), reverse=True)[:top]
-        for s, j in best:
-            shared = sorted(set(vec) & set(vecs[j]), key=lambda w: (-vec[w] * vecs[j][w], w))[:5]
-            out.append(Match((items[i][0], items[j][0]), round(s, 3), "共同词: " + "、".join(shared)))
+        group = groups[i]
+        for w, weight in heapq.nsmallest(probe, vec.items(), key=lambda kv: -kv[1]):
+            for j, other, wj in weighted[w]:
+                if other != group:
+                    scores[j] += weight * wj
+        # Probe scores are partial; rank by them, then report the full cosine over the shared words.
+        probed = heapq.nsmallest(top * 3, scores, key=lambda j: -scores[j])
+        full = []
+        for j in probed:
+            shared = vec.keys() & vecs[j].keys()
+            full.append((sum(vec[w] * vecs[j][w] for w in shared), j, shared))
+        best = sorted(((s, j, shared) for s, j, shared in full if s >= min_score),
+                      key=lambda x: (x[0], x[1]), reverse=True)[:top]
+        for s, j, shared in best:
+            words = sorted(shared, key=lambda w: (-vec[w] * vecs[j][w], w))[:5]
+            out.append(Match((items[i][0], items[j][0]), round(s, 3), "共同词: " + "、".join(words)))
     return out
