@@ -11,6 +11,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from itertools import chain
+from operator import itemgetter, mul
 
 from whoosh.query import And, Every, NullQuery, Or, Query, Term
 
@@ -161,6 +162,10 @@ class Searcher:
                     for name in ("kind", "group", "rank", "plan_id", "chapter", "theme_list")}
             cols["themes"] = [tuple(t for t in v.split(",") if t) for v in cols["theme_list"]]
             cols["weight"] = [kind_weight(k) for k in cols["kind"]]
+            ids: dict = {}
+            cols["gid"] = [ids.setdefault(g, len(ids)) for g in cols["group"]]  # each group as a small int
+            n = len(cols["rank"])
+            cols["order"] = [r * n + d for d, r in enumerate(cols["rank"])]  # (rank, unit) as one int
             self._local.columns = cols
         return cols
 
@@ -183,22 +188,18 @@ class Searcher:
         """Return one (score, unit) per group of repeated text, best first.
 
         The unit shown is the most specific of its group; the group's score is the best
-        kind-weighted score of any unit in it.
+        kind-weighted score of any unit in it.  Each step is a sort or a dict built in C: a
+        broad query matches tens of thousands of units.
         """
         cols = self.columns()
-        groups, ranks, weights = cols["group"], cols["rank"], cols["weight"]
-        shown: dict[str, int] = {}
-        best: dict[str, float] = {}
-        for doc, score in scored.items():
-            key = groups[doc]
-            other = shown.get(key)
-            if other is None:
-                shown[key], best[key] = doc, score * weights[doc]
-                continue
-            if (ranks[doc], doc) < (ranks[other], other):
-                shown[key] = doc
-            best[key] = max(best[key], score * weights[doc])
-        return sorted(((best[key], doc) for key, doc in shown.items()), key=lambda sd: (-sd[0], sd[1]))
+        gid, order, weights = cols["gid"], cols["order"], cols["weight"]
+        docs = list(scored)
+        by_order = sorted(docs, key=order.__getitem__, reverse=True)
+        shown = dict(zip(map(gid.__getitem__, by_order), by_order))  # the last written, most specific, stays
+        weighted = sorted(zip(map(mul, scored.values(), map(weights.__getitem__, docs)), docs))
+        best = dict(zip(map(gid.__getitem__, map(itemgetter(1), weighted)), map(itemgetter(0), weighted)))
+        ranked = sorted((-best[key], doc) for key, doc in shown.items())
+        return [(-neg, doc) for neg, doc in ranked]
 
     def matched_terms(self, q: Query, docs: set[int]) -> dict[int, list]:
         """Return the index terms ``q`` matched in each of ``docs`` (for explain)."""
@@ -227,9 +228,8 @@ class Searcher:
     def facets(self, docs: list[int]) -> dict:
         """Return the facet counts of the shown units, keyed by plan titles, kinds, theme labels and chapters."""
         cols = self.columns()
-        counts = {name: Counter(cols[column][d] for d in docs) for name, column in FACET_COLUMNS.items()}
-        themes = cols["themes"]
-        counts["theme"] = Counter(chain.from_iterable(themes[d] for d in docs))
+        counts = {name: Counter(map(cols[column].__getitem__, docs)) for name, column in FACET_COLUMNS.items()}
+        counts["theme"] = Counter(chain.from_iterable(map(cols["themes"].__getitem__, docs)))
         names = {"plan": self.plan_titles, "theme": self.theme_labels}
         return {name: {names.get(name, {}).get(k, k): n for k, n in sorted(counts[name].items(), key=lambda kv: -kv[1])
                        if k}
