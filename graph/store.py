@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -107,6 +108,20 @@ RESULT_TYPES = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
                 "application/sparql-results+xml": ox.QueryResultsFormat.XML}
 RDF_TYPES = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/turtle": ox.RdfFormat.TURTLE}
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+ACCEPT_RDF = "application/n-triples, text/turtle;q=0.8"
+PROLOGUE = re.compile(r"(?:\s+|#[^\n]*|PREFIX\s+[^:\s]*:\s*<[^>]*>|BASE\s*<[^>]*>)*", re.IGNORECASE)
+GRAPH_FORM = re.compile(r"(?:CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+
+
+def wants_triples(query: str) -> bool:
+    r"""Tell whether a query is a CONSTRUCT or DESCRIBE (its answer is triples, not solutions).
+
+    >>> wants_triples("PREFIX pg: <https://w3id.org/x#>\n# all\nconstruct { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    True
+    >>> wants_triples("SELECT ?s WHERE { ?s ?p ?o }")
+    False
+    """
+    return bool(GRAPH_FORM.match(query, PROLOGUE.match(query).end()))
 
 
 class RemoteStore:
@@ -131,7 +146,8 @@ class RemoteStore:
     def _ask_server(self, text: str):
         """POST a query for this build's graph; return the response headers and body."""
         body = urllib.parse.urlencode({"query": text, "default-graph-uri": self.graph}).encode()
-        return self._send(self.endpoint, body, {"Accept": ACCEPT, "Content-Type": "application/x-www-form-urlencoded"})
+        accept = ACCEPT_RDF if wants_triples(text) else ACCEPT  # Virtuoso would send CONSTRUCT triples as ?s ?p ?o rows
+        return self._send(self.endpoint, body, {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"})
 
     def query(self, text: str):
         """Run a query on this build's graph; return pyoxigraph solutions, a boolean or triples."""

@@ -122,3 +122,19 @@ def test_bad_query_is_a_query_error(stores):
     _, remote = stores
     with pytest.raises(graph.QueryError):
         graph.sparql(remote, "SELECT WHERE {")
+
+
+def test_construct_gives_the_same_triples(stores):
+    query = "CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s a pg:Project ; rdfs:label ?l }"
+    local, remote = (graph.sparql(s, query) for s in stores)
+    assert remote["type"] == "graph" and sorted(remote["triples"]) == sorted(local["triples"]) != []
+
+
+def test_an_answer_the_server_cuts_short_is_an_error_not_a_wrong_answer(request, stores):
+    _, remote = stores
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    if request.node.callspec.params["server"] != "virtuoso":
+        assert len(remote.select(query)) > 10_000
+        return
+    with pytest.raises(graph.StoreMissing, match="ResultSetMaxRows"):
+        remote.select(query)

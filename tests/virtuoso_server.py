@@ -50,7 +50,7 @@ ServerThreads = 10
 Charset = UTF-8
 EnabledGzipContent = 0
 [SPARQL]
-ResultSetMaxRows = 1000000
+ResultSetMaxRows = 10000
 MaxQueryExecutionTime = 60
 """
 
