@@ -19,16 +19,40 @@ Errors are the classes of ``graph.errors`` (``GraphError`` and its subclasses).
 
 from __future__ import annotations
 
-from graph.build import build_store
-from graph.compare import compare, themes_overview, write_xlsx
-from graph.errors import Ambiguous, GraphError, NotFound, QueryError, StoreMissing
-from graph.explore import entity, neighbourhood
-from graph.export import export, sparql
-from graph.store import GraphStore, open_store
-from graph.trace import trace, trace_from
+import importlib
+import sys
+import types
 
-__all__ = [
-    "Ambiguous", "GraphError", "GraphStore", "NotFound", "QueryError", "StoreMissing", "build_store",
-    "compare", "entity", "export", "neighbourhood", "open_store", "sparql", "themes_overview", "trace",
-    "trace_from", "write_xlsx",
-]
+#: Public name → the module defining it; each module is imported on first use, so ``import graph`` stays cheap
+#: (no rdflib, networkx or store until a command needs them).
+_HOMES = {
+    "build_store": "graph.build", "compare": "graph.compare", "themes_overview": "graph.compare",
+    "write_xlsx": "graph.compare", "Ambiguous": "graph.errors", "GraphError": "graph.errors",
+    "NotFound": "graph.errors", "QueryError": "graph.errors", "StoreMissing": "graph.errors",
+    "entity": "graph.explore", "neighbourhood": "graph.explore", "export": "graph.export", "sparql": "graph.export",
+    "GraphStore": "graph.store", "open_store": "graph.store", "trace": "graph.trace", "trace_from": "graph.trace",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def _export(name: str) -> property:
+    """Return a property loading ``name`` from its module; importing a submodule of the same name
+    (``graph.compare``) must not replace the function, so setting it is ignored."""
+
+    def get(module: types.ModuleType) -> object:
+        return getattr(importlib.import_module(_HOMES[name]), name)
+
+    def ignore(module: types.ModuleType, value: object) -> None:
+        pass
+
+    return property(get, ignore)
+
+
+class _Package(types.ModuleType):
+    """The ``graph`` package, whose public names load lazily."""
+
+
+for _name in _HOMES:
+    setattr(_Package, _name, _export(_name))
+sys.modules[__name__].__class__ = _Package

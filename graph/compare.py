@@ -42,6 +42,18 @@ def _tags(store: GraphStore) -> list[dict]:
     return store.cached("theme-tags", lambda: store.select(Q_TAGS))
 
 
+def _tags_by_theme(store: GraphStore) -> dict[str, list[tuple[int, dict]]]:
+    """Return the theme tags grouped by theme IRI, each with its position in ``_tags`` (cached per open store)."""
+
+    def group() -> dict[str, list[tuple[int, dict]]]:
+        out: dict[str, list[tuple[int, dict]]] = defaultdict(list)
+        for i, row in enumerate(_tags(store)):
+            out[row["theme"]].append((i, row))
+        return out
+
+    return store.cached("theme-tags-by-theme", group)
+
+
 def _plans(store: GraphStore, refs: list[str] | None) -> list[dict]:
     """Return the plans to compare: all, or those whose id or title part is in ``refs``."""
     rows = store.select(Q_PLANS)
@@ -72,8 +84,10 @@ def _theme_entry(store: GraphStore, concept_ids: list[str], label: str, cid: str
     targets: dict[str, list[dict]] = defaultdict(list)
     fields = store.cached("target-fields", lambda: {r["t"]: r for r in store.select(Q_TARGET_FIELDS)})
     seen = set()
-    for row in _tags(store):
-        if row["theme"] not in wanted or (row["plan"], row["item"]) in seen:
+    grouped = _tags_by_theme(store)
+    # The tags of the wanted themes, in the order of the whole list (as one scan over it would meet them).
+    for _, row in sorted((pair for theme in wanted for pair in grouped.get(theme, [])), key=lambda pair: pair[0]):
+        if (row["plan"], row["item"]) in seen:
             continue
         seen.add((row["plan"], row["item"]))
         if row["target"]:
@@ -102,7 +116,7 @@ def compare(store: GraphStore, themes: list[str], plans: list[str] | None = None
     chosen = _plans(store, plans)
     entries = []
     if not themes:
-        used = {row["theme"].rsplit("/", 1)[-1] for row in _tags(store)}
+        used = {theme.rsplit("/", 1)[-1] for theme in _tags_by_theme(store)}
         for concept in thesaurus.concepts.values():
             family = thesaurus.descendants(concept.id)
             if used & set(family):
