@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from pathlib import Path
 
@@ -12,7 +10,7 @@ from flask import Blueprint, Response, request
 from ingest.model import Plan
 from web.errors import BadParameter
 from web.present import anchor, short_title
-from web.render import page
+from web.render import csv_download, download, page
 from web.state import Corpus, corpus, graph_call
 
 bp = Blueprint("compare", __name__)
@@ -20,18 +18,10 @@ bp = Blueprint("compare", __name__)
 
 def export_csv(data: dict) -> Response:
     """The theme matrix and every item as CSV rows: theme, status, plan, item."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(["主题", "对比", "规划", "条目编号", "类型", "条目"])
-    for theme in data["matrix"]:
-        for side in data["sides"]:
-            for item in theme["items"][side["key"]]:
-                writer.writerow([theme["label"], theme["status_label"], side["title"], item.get("id", ""),
-                                 item.get("kind", ""), item.get("title") or item.get("text", "")])
-    response = Response(out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = "attachment; filename=compare.csv"
-    return response
+    rows = ([theme["label"], theme["status_label"], side["title"], item.get("id", ""), item.get("kind", ""),
+             item.get("title") or item.get("text", "")]
+            for theme in data["matrix"] for side in data["sides"] for item in theme["items"][side["key"]])
+    return csv_download(["主题", "对比", "规划", "条目编号", "类型", "条目"], rows, "compare.csv")
 
 
 def export_xlsx(data: dict) -> Response:
@@ -43,9 +33,7 @@ def export_xlsx(data: dict) -> Response:
         path = Path(tmp) / "compare.xlsx"
         write(data["raw"], path)
         body = path.read_bytes()
-    response = Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Content-Disposition"] = "attachment; filename=compare.xlsx"
-    return response
+    return download(body, "compare.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.route("/compare")

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, request
 
 from web.present import anchor, citation, short_title
-from web.render import choice_param, page
+from web.render import choice_param, csv_download, page
 from web.state import corpus
 
 bp = Blueprint("indicators", __name__)
@@ -20,16 +17,9 @@ HEADERS = ("规划", "指标", "比较", "目标值", "目标上限", "单位", 
 
 
 def export_csv(data: dict) -> Response:
-    """The filtered targets as CSV (UTF-8 with BOM for Excel/WPS)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(HEADERS)
-    for row in data["targets"]:
-        writer.writerow(["" if row.get(f) is None else row.get(f) for f in FIELDS])
-    response = Response(out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = "attachment; filename=indicators.csv"
-    return response
+    """The filtered targets as CSV."""
+    rows = (["" if row.get(f) is None else row.get(f) for f in FIELDS] for row in data["targets"])
+    return csv_download(HEADERS, rows, "indicators.csv")
 
 
 @bp.route("/indicators")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 
 from flask import Blueprint, Response, request
@@ -11,7 +9,7 @@ from markupsafe import Markup, escape
 
 from ingest.model import NODE_KINDS
 from web.present import anchor, citation, kind_label, short_title
-from web.render import int_param, page
+from web.render import csv_download, int_param, page
 from web.state import Corpus, corpus
 
 bp = Blueprint("search", __name__)
@@ -22,16 +20,10 @@ CSV_FIELDS = ("id", "plan", "kind", "title", "path", "text", "score", "citation"
 
 
 def export_csv(data: dict) -> Response:
-    """Return the hits as a CSV file (UTF-8 with BOM so Excel/WPS read the Chinese)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
-    writer.writeheader()
-    for hit in data["hits"]:
-        writer.writerow({**hit, "path": " > ".join(hit.get("path") or [])})
-    response = Response(out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = "attachment; filename=search.csv"
-    return response
+    """Return the hits as a CSV file."""
+    rows = ([hit.get(f, "") if f != "path" else " > ".join(hit.get("path") or []) for f in CSV_FIELDS]
+            for hit in data["hits"])
+    return csv_download(CSV_FIELDS, rows, "search.csv")
 
 
 @bp.route("/search")
