@@ -7,8 +7,10 @@ heading covers its own subtree.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+
 from graph.errors import Ambiguous, NotFound
-from graph.links import phrase_score
+from graph.links import _core, phrase_score
 from graph.outline import OutlineIndex, plan_index
 from graph.store import GraphStore
 
@@ -17,6 +19,39 @@ ENTITY_KINDS = ("project", "place", "organisation")
 
 def _matches_plan(row: dict, plan: str | None) -> bool:
     return not plan or plan in (row["plan_id"], row["plan"]) or plan in row["plan"]
+
+
+CLOSE = 0.8
+
+
+def _label_chars(store: GraphStore) -> dict[str, list[tuple[str, int]]]:
+    """Return, per character, the resources whose label has it and how often (built once per open store)."""
+
+    def make() -> dict[str, list[tuple[str, int]]]:
+        chars: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for iri, r in plan_index(store).resources.items():
+            for ch, n in Counter(_core(r["label"])).items():
+                chars[ch].append((iri, n))
+        return chars
+
+    return store.cached("label-chars", make)
+
+
+def _close_labels(store: GraphStore, words: str) -> set[str]:
+    """Return the resources whose label may score CLOSE with ``words``: their label has enough of its characters.
+
+    The characters a label shares with ``words`` bound their common subsequence, so no close label is missed.
+    """
+    core = Counter(_core(words))
+    need = CLOSE * sum(core.values()) - 1e-9
+    if need <= 0:
+        return set()
+    chars = _label_chars(store)
+    shared: dict[str, int] = defaultdict(int)
+    for ch, k in core.items():
+        for iri, n in chars.get(ch, ()):
+            shared[iri] += min(k, n)
+    return {iri for iri, n in shared.items() if n >= need}
 
 
 def resolve_goal(store: GraphStore, goal: str, plan: str | None = None) -> dict:
@@ -30,6 +65,7 @@ def resolve_goal(store: GraphStore, goal: str, plan: str | None = None) -> dict:
         if words in (r["id"], r["iri"], r.get("node_id")):
             return r
     ranked = []
+    close = _close_labels(store, words)
     for r in rows:
         label = r["label"]
         if label.strip("。. ") == words:
@@ -38,7 +74,7 @@ def resolve_goal(store: GraphStore, goal: str, plan: str | None = None) -> dict:
             tier = 1
         elif r["is_goal"] and words in (r.get("text") or ""):
             tier = 2
-        elif phrase_score(words, label)[0] >= 0.8:
+        elif r["iri"] in close and phrase_score(words, label)[0] >= CLOSE:
             tier = 3
         else:
             continue
