@@ -22,6 +22,10 @@ from whoosh.util.numeric import byte_to_length
 from search.substring import Substring, SubstringIndex
 
 Scores = dict[int, float]
+#: Scores left to settle: the words' scores, then in query order each phrase (None once checked) with its bonuses.
+Pending = tuple[Scores, list[tuple[Phrase | None, Scores]]]
+#: Phrases with more candidates than this are checked only where the check can change the page shown.
+DEFER_OVER = 200
 #: Terms whose scores are remembered per searcher (the words of broad queries repeat).
 TERM_CACHE = 4096
 
@@ -122,6 +126,92 @@ class Scorer:
             self.remember(key, docs)
         return {d: q.boost * sum(p[d] for p in parts) for d in docs}
 
+    def deferred(self, q: Query) -> tuple[Scores, Pending | None]:
+        """Score ``q`` but leave the position checks of its big top-level phrases for later.
+
+        A phrase of an ``Or`` whose candidates (units holding all its words) all match the rest of
+        the ``Or`` only adds score, so which units match is already known.  The scores returned
+        lack those phrases' bonuses (they are lower bounds); ``Pending`` holds what ``settle``
+        needs to check positions only for the units whose bonus could lift them into the page shown.
+        """
+        if not (isinstance(q, Or) and not q.minmatch and q.boost == 1.0):
+            return self.scores(q), None
+        rest, phrases = self.split(q)
+        if not phrases:
+            return rest, None
+        parts: list[tuple[Phrase | None, Scores]] = []
+        for ph in phrases:
+            bonus = self.bonus(ph)
+            if len(bonus) > DEFER_OVER and rest.keys() >= bonus.keys():
+                parts.append((ph, bonus))
+            else:
+                parts.append((None, self.phrase(ph)))
+        if all(ph is None for ph, _ in parts):
+            return add_in_order([rest, *(found for _, found in parts)]), None
+        return add_in_order([rest, *(found for ph, found in parts if ph is None)]), (rest, parts)
+
+    def bonus(self, q: Phrase) -> Scores:
+        """Return what ``q`` adds to each unit holding all its words, if they stand together there."""
+        key = ("#bonus", q.fieldname, tuple(q.words), q.boost)
+        found = self._terms.get(key)
+        if found is None:
+            words = [self.term(q.fieldname, w) for w in q.words]
+            candidates = set(min(words, key=len)).intersection(*words) if all(words) else set()
+            found = {d: q.boost * sum(p[d] for p in words) for d in candidates}
+            self.remember(key, found)
+        return found
+
+    def split(self, q: Or) -> tuple[Scores, list[Phrase]]:
+        """Return the summed scores of the clauses of ``q`` but its phrases (unboosted), and those phrases.
+
+        Nested plain ``Or`` clauses are flattened.  Phrases are added last, in query order, both
+        when scored at once and when settled later.
+        """
+        leaves = list(flatten(q))
+        phrases = [sub for sub in leaves if isinstance(sub, Phrase) and len(sub.words) > 1]
+        rest = add([self.scores(sub) for sub in leaves if not any(sub is ph for ph in phrases)])
+        return rest, phrases
+
+    def settle(self, scored: Scores, pending: Pending, docs: list[int]) -> None:
+        """Give each of ``docs`` in ``scored`` its exact score: its words' scores plus the phrases that match in it.
+
+        The parts are added in query order, as ``scores`` adds them, so the sums are the same to the last bit.
+        """
+        rest, parts = pending
+        found = [None if ph is None else self.phrase_docs(ph, [d for d in docs if d in bonus]) for ph, bonus in parts]
+        for d in docs:
+            total = rest.get(d, 0.0)
+            for (_, bonus), ok in zip(parts, found):
+                if d in bonus and (ok is None or d in ok):
+                    total += bonus[d]
+            scored[d] = total
+
+    def upper(self, scored: Scores, pending: Pending) -> Scores:
+        """Return the highest score each unit of ``scored`` with a phrase left to check can reach."""
+        rest, parts = pending
+        docs = set().union(*(bonus for ph, bonus in parts if ph is not None)).intersection(scored)
+        out = {}
+        for d in docs:
+            total = rest.get(d, 0.0)
+            for _, bonus in parts:
+                total += bonus.get(d, 0.0)
+            out[d] = total
+        return out
+
+    def phrase_docs(self, q: Phrase, docs: list[int]) -> set[int]:
+        """Return those of ``docs`` (all holding every word of ``q``) where the words stand at consecutive positions."""
+        key = ("#phrase-checked", q.fieldname, tuple(q.words))
+        checked = self._terms.get(key)
+        if checked is None:
+            checked = {}
+            self.remember(key, checked)
+        todo = sorted(d for d in docs if d not in checked)
+        if todo:
+            where = [self.positions(q.fieldname, w, todo) for w in q.words]
+            for d in todo:
+                checked[d] = any(all(start + i in w[d] for i, w in enumerate(where[1:], 1)) for start in where[0][d])
+        return {d for d in docs if checked[d]}
+
     def scores(self, q: Query) -> Scores:
         """Return {unit: score} of every unit ``q`` matches."""
         if isinstance(q, Term):
@@ -131,7 +221,8 @@ class Scorer:
         if isinstance(q, Substring):
             return self.matcher_scores(q)
         if isinstance(q, Or) and not q.minmatch:
-            return add([self.scores(sub) for sub in q.subqueries], q.boost)
+            rest, phrases = self.split(q)
+            return add_in_order([rest, *map(self.phrase, phrases)], q.boost)
         if isinstance(q, And):
             parts = [self.scores(sub) for sub in q.subqueries]
             common = set.intersection(*(set(p) for p in parts)) if parts else set()
@@ -153,6 +244,24 @@ class Scorer:
             out[m.id()] = m.score()
             m.next()
         return out
+
+
+def flatten(q: Or):
+    """Yield the clauses of ``q``, with the clauses of each nested unboosted ``Or`` in its place."""
+    for sub in q.subqueries:
+        if isinstance(sub, Or) and not sub.minmatch and sub.boost == 1.0:
+            yield from flatten(sub)
+        else:
+            yield sub
+
+
+def add_in_order(parts: list[Scores], boost: float = 1.0) -> Scores:
+    """Sum score dicts in the order given (units missing from one count 0 there), times ``boost``."""
+    out = dict(parts[0]) if parts else {}
+    for p in parts[1:]:
+        for d, s in p.items():
+            out[d] = out.get(d, 0.0) + s
+    return {d: s * boost for d, s in out.items()} if boost != 1.0 else out
 
 
 def add(parts: list[Scores], boost: float = 1.0) -> Scores:

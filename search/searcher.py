@@ -19,7 +19,7 @@ from search import query as Q
 from search.analysis import ngrams, query_words
 from search.errors import BadParameter
 from search.highlight import SNIPPET, highlight, marked, needles
-from search.scoring import Scorer
+from search.scoring import Pending, Scorer
 from search.substring import SubstringIndex
 
 Expander = Callable[[str], list[str]]
@@ -135,16 +135,16 @@ class Searcher:
     def run(self, q: Query, filt: Query | None, p: Q.Parsed, expanded: list[str], limit: int, page: int,
             out: dict, explain: bool) -> None:
         """Run ``q`` and fill ``out`` with the page of hits and the facets."""
-        scored = self.matches(q, filt)
+        scored, pending = self.matches(q, filt)
         if not scored and (relaxed := Q.relaxed(p, self.substrings)) is not None:
             q = relaxed
-            scored = self.matches(q, filt)
+            scored, pending = self.matches(q, filt)
             out["relaxed"] = bool(scored)
         wanted = needles(p.words, [p.free.replace(" ", ""), *p.phrases, *expanded],
                          single=len(p.words) == 1 and len(p.words[0]) == 1 and not p.phrases)
         if out.get("relaxed"):  # mark the pairs of characters that matched instead of the words
             wanted += [g for w in [*p.phrases, *p.words] for g in ngrams(w) if len(g) > 1]
-        ranked = self.rank(scored)
+        ranked = self.rank(scored) if pending is None else self.settled(scored, pending, page * limit)
         out["total"] = len(ranked)
         out["pages"] = math.ceil(len(ranked) / limit)
         out["facets"] = self.facets([doc for _, doc in ranked])
@@ -176,13 +176,31 @@ class Searcher:
             sc = self._local.scorer = Scorer(self.whoosh(), self.substrings)
         return sc
 
-    def matches(self, q: Query, filt: Query | None) -> dict[int, float]:
-        """Return the score of every unit ``q`` matches within ``filt``."""
-        scored = self.scorer().scores(q)
+    def matches(self, q: Query, filt: Query | None) -> tuple[dict[int, float], Pending | None]:
+        """Return the score of every unit ``q`` matches within ``filt``, and the phrase checks left to settle."""
+        scored, pending = self.scorer().deferred(q)
         if filt is not None and scored:
             allowed = set(filt.docs(self.whoosh()))
             scored = {d: sc for d, sc in scored.items() if d in allowed}
-        return scored
+        return scored, pending
+
+    def settled(self, scored: dict[int, float], pending: Pending, shown: int) -> list[tuple[float, int]]:
+        """Rank ``scored``, checking phrases only in the units whose best score could reach the first ``shown`` groups.
+
+        A unit whose upper bound stays under the ``shown``-th group's score can neither enter
+        those groups nor raise their scores, so its phrase check would change nothing visible.
+        """
+        weights = self.columns()["weight"]
+        upper = self.scorer().upper(scored, pending)
+        todo = set(upper)
+        while True:
+            ranked = self.rank(scored)
+            floor = ranked[shown - 1][0] if len(ranked) >= shown else -math.inf
+            check = [d for d in todo if upper[d] * weights[d] >= floor]
+            if not check:
+                return ranked
+            self.scorer().settle(scored, pending, check)
+            todo.difference_update(check)
 
     def rank(self, scored: dict[int, float]) -> list[tuple[float, int]]:
         """Return one (score, unit) per group of repeated text, best first.
