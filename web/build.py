@@ -149,16 +149,22 @@ def build(paths: list[str | Path], data: DataDir, progress: Callable[[str], None
     if not report.plans:
         raise BuildError(report.skipped[0] if len(report.skipped) == 1
                          else f"no file could be ingested: {'; '.join(report.skipped)}")
-    check_ids(report.plans)
+    report.build_dir = publish_plans(report.plans, data, progress, workers or os.cpu_count() or 1)
+    return report
+
+
+def publish_plans(plans: list[Plan], data: DataDir, progress: Callable[[str], None] = lambda _: None,
+                  workers: int = 1) -> Path:
+    """Build the stores of ``plans`` into a staging directory and publish it; on failure change nothing."""
+    check_ids(plans)
     staging = data.new_build()
     try:
-        write_plans(staging, report.plans)
-        build_stores(report.plans, staging, progress, workers or os.cpu_count() or 1)
+        write_plans(staging, plans)
+        build_stores(plans, staging, progress, workers)
     except BaseException:
         data.discard(staging)
         raise
-    report.build_dir = data.publish(staging)
-    return report
+    return data.publish(staging)
 
 
 def build_stores(plans: list[Plan], staging: Path, progress: Callable[[str], None], workers: int) -> None:

@@ -100,31 +100,19 @@ def start_job(app, plan, kept: Path) -> dict:
 
 def run_job(app, job: dict, plan, kept: Path) -> None:
     """Rebuild from the live build's plans plus the new one; on failure remove the kept file too."""
-    import graph
-    import search
-    from web.build import theme_tagger
-    from web.datadir import read_plans, write_plans
+    from web.build import publish_plans
+    from web.datadir import read_plans
 
     with app.app_context(), REBUILD_LOCK:
         data = data_dir()
-        staging = None
         try:
             plans = read_plans(data.require())
             if any(p.id == plan.id for p in plans):
                 raise ValueError(f"已有编号为“{plan.id}”的规划。")
-            plans.append(plan)
-            staging = data.new_build()
-            job["step"] = "写入规划模型"
-            write_plans(staging, plans)
-            job["step"] = "构建知识图谱"
-            graph.build_store(plans, staging / "graph")
-            job["step"] = "构建检索索引"
-            search.build_index(plans, staging / "index", tagger=theme_tagger())
-            data.publish(staging)
+            job["step"] = "构建知识图谱与检索索引"
+            publish_plans([*plans, plan], data, progress=lambda step: job.update(step=step))
             job.update(state="done", step="完成")
         except Exception as exc:  # the job page shows the failure; the live build is untouched
-            if staging is not None:
-                data.discard(staging)
             kept.unlink(missing_ok=True)
             job.update(state="failed", step="失败", error=str(exc))
 
