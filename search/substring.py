@@ -37,6 +37,9 @@ K1, B = 1.2, 0.75
 FIELD_BOOST = BOOSTS["ngram"]
 #: Needles whose matches are remembered per index (broad queries repeat their words).
 CACHE_SIZE = 2048
+#: The first bytes of a saved table, and the texts written per chunk of it.
+MAGIC = b"plangraph-substrings-2\n"
+TEXT_CHUNK = 4096
 
 
 def fold(text: str) -> str:
@@ -56,9 +59,13 @@ def needle(text: str) -> str:
 class SubstringIndex:
     """Units by character and character pair, with their folded texts to check longer needles."""
 
-    def __init__(self, postings: dict[str, bytes | array], texts: list[str]):
+    def __init__(self, postings: dict[str, array], texts: list[str], lookup: dict[str, int] | None = None,
+                 starts: array | None = None, data: bytes = b""):
         self.postings = postings
         self.texts = texts
+        self.lookup = lookup or {}  # as loaded: gram -> its number; its units are data[starts[i]:starts[i + 1]]
+        self.starts = starts if starts is not None else array("Q", [0])
+        self.data = memoryview(data)
         self.avg_len = sum(map(len, texts)) / max(len(texts), 1)
         self._cache: dict[str, list[int]] = {}
         self._lock = threading.Lock()
@@ -81,26 +88,69 @@ class SubstringIndex:
         return cls(postings, folded)
 
     def save(self, path: Path) -> None:
-        """Write the table into the index directory ``path``."""
-        data = {"postings": {g: a.tobytes() for g, a in self.postings.items()}, "texts": self.texts}
-        (Path(path) / FILE).write_bytes(marshal.dumps(data))
+        """Write the table into the index directory ``path``, a posting and a chunk of texts at a time.
+
+        Layout: ``MAGIC``, the header's length (8 bytes), the header (the grams and where each one's units
+        end), every posting as 4-byte unit numbers one after the other, then the texts in chunks
+        (each after its length).
+        Nothing is copied whole, so saving needs little memory beyond the table itself.
+        """
+        grams = list(self.postings)
+        ends = array("Q")
+        total = 0
+        for g in grams:
+            total += len(self.postings[g])
+            ends.append(total)
+        header = marshal.dumps({"version": 2, "grams": grams, "ends": ends.tobytes()})
+        with open(Path(path) / FILE, "wb") as f:
+            f.write(MAGIC)
+            f.write(len(header).to_bytes(8, "little"))
+            f.write(header)
+            for g in grams:
+                f.write(self.postings[g])
+            for i in range(0, len(self.texts), TEXT_CHUNK):
+                chunk = marshal.dumps(self.texts[i:i + TEXT_CHUNK])
+                f.write(len(chunk).to_bytes(8, "little"))
+                f.write(chunk)
 
     @classmethod
     def load(cls, path: Path) -> SubstringIndex:
-        """Read the table written by ``save``."""
-        data = marshal.loads((Path(path) / FILE).read_bytes())
-        return cls(data["postings"], data["texts"])
+        """Read the table written by ``save`` (postings are decoded on first use)."""
+        with open(Path(path) / FILE, "rb") as f:
+            if f.read(len(MAGIC)) != MAGIC:  # written before the chunked layout: one marshalled dict
+                f.seek(0)
+                return cls.load_whole(marshal.loads(f.read()))
+            header = marshal.loads(f.read(int.from_bytes(f.read(8), "little")))
+            ends = array("Q")
+            ends.frombytes(header["ends"])
+            data = f.read(4 * (ends[-1] if ends else 0))
+            texts: list[str] = []
+            while size := f.read(8):
+                texts += marshal.loads(f.read(int.from_bytes(size, "little")))
+        grams = header["grams"]
+        starts = array("Q", [0])
+        starts.extend(ends)
+        return cls({}, texts, {g: i for i, g in enumerate(grams)}, starts, data)
+
+    @classmethod
+    def load_whole(cls, data: dict) -> SubstringIndex:
+        """Return the table of an index saved as one marshalled dict of postings and texts."""
+        postings = {}
+        for gram, raw in data["postings"].items():
+            postings[gram] = arr = array("I")
+            arr.frombytes(raw)
+        return cls(postings, data["texts"])
 
     def posting(self, gram: str) -> array:
         """Return the units holding ``gram`` (a character or a pair)."""
-        raw = self.postings.get(gram)
-        if raw is None:
-            return array("I")
-        if isinstance(raw, bytes):  # decoded on first use: loading stays fast
-            arr = array("I")
-            arr.frombytes(raw)
-            self.postings[gram] = raw = arr
-        return raw
+        found = self.postings.get(gram)
+        if found is None:
+            i = self.lookup.get(gram)
+            found = array("I")
+            if i is not None:  # decoded on first use: loading stays fast
+                found.frombytes(self.data[4 * self.starts[i]:4 * self.starts[i + 1]])
+                self.postings[gram] = found
+        return found
 
     def docs(self, text: str) -> list[int]:
         """Return the units containing ``text`` verbatim (its letters, digits and CJK characters), in order."""
