@@ -6,12 +6,12 @@ whoosh searcher, opened on first use.
 
 from __future__ import annotations
 
+import heapq
 import math
 import threading
 from collections import Counter
 from collections.abc import Callable
 from itertools import chain
-from operator import itemgetter, mul
 
 from whoosh.query import And, Every, NullQuery, Or, Query, Term
 
@@ -23,6 +23,8 @@ from search.scoring import Pending, Scorer
 from search.substring import SubstringIndex
 
 Expander = Callable[[str], list[str]]
+#: The first hits, (score, unit) best first, and the unit shown for every group matched.
+Ranked = tuple[list[tuple[float, int]], list[int]]
 MAX_LIMIT = 100
 #: Thesaurus expansions searched per query, and the document frequency above which a word
 #: is common enough not to be searched inside other words too.
@@ -144,11 +146,11 @@ class Searcher:
                          single=len(p.words) == 1 and len(p.words[0]) == 1 and not p.phrases)
         if out.get("relaxed"):  # mark the pairs of characters that matched instead of the words
             wanted += [g for w in [*p.phrases, *p.words] for g in ngrams(w) if len(g) > 1]
-        ranked = self.rank(scored) if pending is None else self.settled(scored, pending, page * limit)
-        out["total"] = len(ranked)
-        out["pages"] = math.ceil(len(ranked) / limit)
-        out["facets"] = self.facets([doc for _, doc in ranked])
-        shown = ranked[(page - 1) * limit:page * limit]
+        top, docs = self.rank(scored, page * limit) if pending is None else self.settled(scored, pending, page * limit)
+        out["total"] = len(docs)
+        out["pages"] = math.ceil(len(docs) / limit)
+        out["facets"] = self.facets(docs)
+        shown = top[(page - 1) * limit:page * limit]
         terms = self.matched_terms(q, {doc for _, doc in shown}) if explain else {}
         for score, doc in shown:
             out["hits"].append(self.hit(doc, score, wanted, terms.get(doc, []) if explain else None))
@@ -184,7 +186,7 @@ class Searcher:
             scored = {d: sc for d, sc in scored.items() if d in allowed}
         return scored, pending
 
-    def settled(self, scored: dict[int, float], pending: Pending, shown: int) -> list[tuple[float, int]]:
+    def settled(self, scored: dict[int, float], pending: Pending, shown: int) -> Ranked:
         """Rank ``scored``, checking phrases only in the units whose best score could reach the first ``shown`` groups.
 
         A unit whose upper bound stays under the ``shown``-th group's score can neither enter
@@ -194,30 +196,36 @@ class Searcher:
         upper = self.scorer().upper(scored, pending)
         todo = set(upper)
         while True:
-            ranked = self.rank(scored)
-            floor = ranked[shown - 1][0] if len(ranked) >= shown else -math.inf
+            top, docs = self.rank(scored, shown)
+            floor = top[shown - 1][0] if len(top) >= shown else -math.inf
             check = [d for d in todo if upper[d] * weights[d] >= floor]
             if not check:
-                return ranked
+                return top, docs
             self.scorer().settle(scored, pending, check)
             todo.difference_update(check)
 
-    def rank(self, scored: dict[int, float]) -> list[tuple[float, int]]:
-        """Return one (score, unit) per group of repeated text, best first.
+    def rank(self, scored: dict[int, float], shown: int) -> Ranked:
+        """Return the best ``shown`` (score, unit) pairs, one per group of repeated text, and every group's unit.
 
         The unit shown is the most specific of its group; the group's score is the best
-        kind-weighted score of any unit in it.  Each step is a sort or a dict built in C: a
-        broad query matches tens of thousands of units.
+        kind-weighted score of any unit in it.  Only the first ``shown`` groups are sorted.
         """
         cols = self.columns()
         gid, order, weights = cols["gid"], cols["order"], cols["weight"]
-        docs = list(scored)
-        by_order = sorted(docs, key=order.__getitem__, reverse=True)
-        shown = dict(zip(map(gid.__getitem__, by_order), by_order))  # the last written, most specific, stays
-        weighted = sorted(zip(map(mul, scored.values(), map(weights.__getitem__, docs)), docs))
-        best = dict(zip(map(gid.__getitem__, map(itemgetter(1), weighted)), map(itemgetter(0), weighted)))
-        ranked = sorted((-best[key], doc) for key, doc in shown.items())
-        return [(-neg, doc) for neg, doc in ranked]
+        unit: dict[int, int] = {}
+        best: dict[int, float] = {}
+        for doc, score in scored.items():
+            key, weighted = gid[doc], score * weights[doc]
+            other = unit.get(key)
+            if other is None:
+                unit[key], best[key] = doc, weighted
+                continue
+            if order[doc] < order[other]:
+                unit[key] = doc
+            if weighted > best[key]:
+                best[key] = weighted
+        top = heapq.nsmallest(shown, [(-best[key], doc) for key, doc in unit.items()])
+        return [(-neg, doc) for neg, doc in top], list(unit.values())
 
     def matched_terms(self, q: Query, docs: set[int]) -> dict[int, list]:
         """Return the index terms ``q`` matched in each of ``docs`` (for explain)."""
@@ -249,9 +257,8 @@ class Searcher:
         counts = {name: Counter(map(cols[column].__getitem__, docs)) for name, column in FACET_COLUMNS.items()}
         counts["theme"] = Counter(chain.from_iterable(map(cols["themes"].__getitem__, docs)))
         names = {"plan": self.plan_titles, "theme": self.theme_labels}
-        return {name: {names.get(name, {}).get(k, k): n for k, n in sorted(counts[name].items(), key=lambda kv: -kv[1])
-                       if k}
-                for name in FACETS}
+        most = {name: sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0])) for name in FACETS}  # ties by id
+        return {name: {names.get(name, {}).get(k, k): n for k, n in most[name] if k} for name in FACETS}
 
     def explain(self, p: Q.Parsed, q: Query | None, filt: Query | None, notes: list[str], out: dict) -> dict:
         """Return how the query was understood and, for zero results, why and what to try."""
