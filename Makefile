@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run build test lint browser-deps bench clean
+.PHONY: install run build test lint test-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,15 +24,18 @@ build: install
 run: build
 	$(BIN)/plangraph serve --host $(HOST) --port $(PORT)
 
-# Browser tests drive Debian's Chromium; install it (and CJK fonts for screenshots) when missing.
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "noto.*cjk" || \
-	  ( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null )
+# Browser tests drive Debian's Chromium (CJK fonts for screenshots); the SPARQL-server tests start
+# Virtuoso from Debian's package. Install them when missing.
+test-deps:
+	@command -v chromium >/dev/null 2>&1 && command -v virtuoso-t >/dev/null 2>&1 \
+	  && fc-list 2>/dev/null | grep -qi "noto.*cjk" || \
+	  ( $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium fonts-noto-cjk virtuoso-opensource >/dev/null )
 
 lint: install
 	$(BIN)/ruff check .
 
-test: install browser-deps lint
+test: install test-deps lint
 	$(BIN)/python -m pytest -n 2 -q
 
 # The load test runs first: bench/run.py folds its figures into bench/RESULTS.md.
