@@ -191,24 +191,42 @@ class Searcher:
 
         A unit whose upper bound stays under the ``shown``-th group's score can neither enter
         those groups nor raise their scores, so its phrase check would change nothing visible.
+        A check only raises scores, so the new first groups are among the old ones and the
+        groups of the units checked.
         """
-        weights = self.columns()["weight"]
+        cols = self.columns()
+        gid, weights = cols["gid"], cols["weight"]
         upper = self.scorer().upper(scored, pending)
         todo = set(upper)
+        unit, best = self.groups(scored)
+        top = heapq.nsmallest(shown, [(-best[key], doc) for key, doc in unit.items()])
         while True:
-            top, docs = self.rank(scored, shown)
-            floor = top[shown - 1][0] if len(top) >= shown else -math.inf
+            floor = -top[shown - 1][0] if len(top) >= shown else -math.inf
             check = [d for d in todo if upper[d] * weights[d] >= floor]
             if not check:
-                return top, docs
+                return [(-neg, doc) for neg, doc in top], list(unit.values())
             self.scorer().settle(scored, pending, check)
             todo.difference_update(check)
+            for d in check:
+                key = gid[d]
+                best[key] = max(best[key], scored[d] * weights[d])
+            keys = {gid[doc] for _, doc in top} | {gid[d] for d in check}
+            top = heapq.nsmallest(shown, [(-best[key], unit[key]) for key in keys])
 
     def rank(self, scored: dict[int, float], shown: int) -> Ranked:
         """Return the best ``shown`` (score, unit) pairs, one per group of repeated text, and every group's unit.
 
+        Only the first ``shown`` groups are sorted.
+        """
+        unit, best = self.groups(scored)
+        top = heapq.nsmallest(shown, [(-best[key], doc) for key, doc in unit.items()])
+        return [(-neg, doc) for neg, doc in top], list(unit.values())
+
+    def groups(self, scored: dict[int, float]) -> tuple[dict[int, int], dict[int, float]]:
+        """Return the unit shown and the score of each group of repeated text that ``scored`` matches.
+
         The unit shown is the most specific of its group; the group's score is the best
-        kind-weighted score of any unit in it.  Only the first ``shown`` groups are sorted.
+        kind-weighted score of any unit in it.
         """
         cols = self.columns()
         gid, order, weights = cols["gid"], cols["order"], cols["weight"]
@@ -224,8 +242,7 @@ class Searcher:
                 unit[key] = doc
             if weighted > best[key]:
                 best[key] = weighted
-        top = heapq.nsmallest(shown, [(-best[key], doc) for key, doc in unit.items()])
-        return [(-neg, doc) for neg, doc in top], list(unit.values())
+        return unit, best
 
     def matched_terms(self, q: Query, docs: set[int]) -> dict[int, list]:
         """Return the index terms ``q`` matched in each of ``docs`` (for explain)."""
