@@ -81,7 +81,8 @@ class Scorer:
             perdoc = getattr(reader, "_perdoc", None)
             column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN) if perdoc is not None else None
             if column is not None:  # the whole column at once instead of a call per unit
-                found = [byte_to_length(b) if b else 1 for b in column]
+                table = [byte_to_length(b) if b else 1 for b in range(256)]
+                found = list(map(table.__getitem__, column_bytes(column, reader.doc_count_all())))
             else:
                 found = [reader.doc_field_length(d, field, 1) for d in range(reader.doc_count_all())]
             self._terms[key] = found
@@ -244,6 +245,14 @@ class Scorer:
             out[m.id()] = m.score()
             m.next()
         return out
+
+
+def column_bytes(column, count: int) -> bytes | list[int]:
+    """Return the values of a one-byte numeric whoosh column, read as one block when its layout allows."""
+    if getattr(column, "_fixedlen", None) == 1 and getattr(column, "_typecode", None) == "B":
+        raw = column._dbfile.get(column._basepos, column._count)
+        return bytes(raw) + bytes([column._default]) * (count - len(raw))
+    return list(column)
 
 
 def flatten(q: Or):

@@ -51,6 +51,8 @@ class Searcher:
         self.plan_titles = {p["id"]: p["title"] for p in meta.get("plans", [])}
         self.theme_labels = dict(meta.get("themes", {}))
         self._local = threading.local()
+        self._columns: dict[str, list] | None = None
+        self._columns_lock = threading.Lock()
 
     def whoosh(self):
         """Return this thread's whoosh searcher."""
@@ -156,9 +158,13 @@ class Searcher:
             out["hits"].append(self.hit(doc, score, wanted, terms.get(doc, []) if explain else None))
 
     def columns(self) -> dict[str, list]:
-        """Return the kind, group, rank and facet columns of every document, read once per searcher."""
-        cols = getattr(self._local, "columns", None)
-        if cols is None:
+        """Return the kind, group, rank and facet columns of every document, read once and shared by all threads."""
+        cols = self._columns
+        if cols is not None:
+            return cols
+        with self._columns_lock:
+            if self._columns is not None:
+                return self._columns
             reader = self.whoosh().reader()
             cols = {name: [decode(v) for v in reader.column_reader(name)]
                     for name in ("kind", "group", "rank", "plan_id", "chapter", "theme_list")}
@@ -168,7 +174,7 @@ class Searcher:
             cols["gid"] = [ids.setdefault(g, len(ids)) for g in cols["group"]]  # each group as a small int
             n = len(cols["rank"])
             cols["order"] = [r * n + d for d, r in enumerate(cols["rank"])]  # (rank, unit) as one int
-            self._local.columns = cols
+            self._columns = cols
         return cols
 
     def scorer(self) -> Scorer:
