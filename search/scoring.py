@@ -216,7 +216,8 @@ class Scorer:
     def scores(self, q: Query) -> Scores:
         """Return {unit: score} of every unit ``q`` matches."""
         if isinstance(q, Term):
-            return {d: s * q.boost for d, s in self.term(q.fieldname, q.text).items()}
+            found = self.term(q.fieldname, q.text)
+            return dict(found) if q.boost == 1.0 else {d: s * q.boost for d, s in found.items()}
         if isinstance(q, Phrase):
             return self.phrase(q)
         if isinstance(q, Substring):
