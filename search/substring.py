@@ -21,6 +21,7 @@ import re
 import threading
 from array import array
 from collections import Counter
+from operator import add
 from pathlib import Path
 
 from whoosh.matching import ListMatcher, NullMatcher
@@ -79,7 +80,7 @@ class SubstringIndex:
             grams: set[str] = set()
             for run in RUN.findall(low):
                 grams.update(run)
-                grams.update(run[i:i + 2] for i in range(len(run) - 1))
+                grams.update(map(add, run, run[1:]))  # the pairs, made in C
             for gram in grams:
                 arr = postings.get(gram)
                 if arr is None:
