@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pyoxigraph as ox
 
-from graph import links
+from graph import links, rows
 from graph.namespace import ENTITY_CLASS, NODE_CLASS, PG, PGID, PREFIXES, THEME
 from graph.store import write_store
 from graph.themes import Thesaurus, load_thesaurus
@@ -319,3 +319,4 @@ def build_store(plans: list[Plan], path: Path) -> None:
     meta = {"plans": [p.id for p in plans], "triples": len(triples),
             "seconds": round(time.perf_counter() - started, 2)}
     write_store(Path(path), triples, meta)
+    rows.save(Path(path), triples)

@@ -10,6 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from graph.outline import short_id
+from graph.rows import select as saved_rows
 from graph.store import GraphStore
 from graph.themes import load_thesaurus
 
@@ -29,17 +30,17 @@ SELECT ?t ?ind ?value ?unit ?year ?comparator ?baseline WHERE {
   ?t a pg:Target . OPTIONAL { ?t pg:indicator/rdfs:label ?ind } OPTIONAL { ?t pg:value ?value }
   OPTIONAL { ?t pg:unit ?unit } OPTIONAL { ?t pg:year ?year } OPTIONAL { ?t pg:comparator ?comparator }
   OPTIONAL { ?t pg:baseline ?baseline }
-}"""
+} ORDER BY ?t ?ind"""
 Q_TEXT = """
 SELECT ?item ?plan ?label ?text ?kind WHERE {
   ?item pg:inPlan ?plan ; rdfs:label ?label ; pg:text ?text ; pg:nodeKind ?kind .
   FILTER NOT EXISTS { ?item pg:background true }
-} ORDER BY ?plan"""
+} ORDER BY ?plan ?item"""
 
 
 def _tags(store: GraphStore) -> list[dict]:
     """Return every theme tag with its item (cached per open store)."""
-    return store.cached("theme-tags", lambda: store.select(Q_TAGS))
+    return store.cached("theme-tags", lambda: saved_rows(store, "tags", Q_TAGS))
 
 
 def _tags_by_theme(store: GraphStore) -> dict[str, list[tuple[int, dict]]]:
@@ -82,7 +83,8 @@ def _theme_entry(store: GraphStore, concept_ids: list[str], label: str, cid: str
     wanted = {f"https://w3id.org/plangraph/theme/{c}" for c in concept_ids}
     by_plan: dict[str, list[dict]] = defaultdict(list)
     targets: dict[str, list[dict]] = defaultdict(list)
-    fields = store.cached("target-fields", lambda: {r["t"]: r for r in store.select(Q_TARGET_FIELDS)})
+    fields = store.cached("target-fields",
+                          lambda: {r["t"]: r for r in saved_rows(store, "target-fields", Q_TARGET_FIELDS)})
     seen = set()
     grouped = _tags_by_theme(store)
     # The tags of the wanted themes, in the order of the whole list (as one scan over it would meet them).
@@ -101,7 +103,7 @@ def _theme_entry(store: GraphStore, concept_ids: list[str], label: str, cid: str
 
 def _free_text(store: GraphStore, word: str, plans: list[dict]) -> dict:
     """Compare on a word the thesaurus does not know: the items whose text contains it."""
-    rows = store.cached("item-texts", lambda: store.select(Q_TEXT))
+    rows = store.cached("item-texts", lambda: saved_rows(store, "texts", Q_TEXT))
     by_plan: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         if word in row["text"]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from graph.errors import NotFound
 from graph.namespace import PGID
+from graph.rows import select as saved_rows
 from graph.store import GraphStore
 
 HEADINGS = {"part", "chapter", "section", "subsection"}
@@ -22,7 +23,7 @@ SELECT ?s ?label ?kind ?plan ?pid ?ptitle ?parent ?order ?start ?text ?phrase ?g
   OPTIONAL { ?s pg:nodeKind ?kind } OPTIONAL { ?s pg:order ?order }
   OPTIONAL { ?s pg:charStart ?start } OPTIONAL { ?s pg:text ?text }
   BIND(EXISTS { ?s a pg:GoalPhrase } AS ?phrase) BIND(EXISTS { ?s a pg:Goal } AS ?goal)
-}"""
+} ORDER BY ?s"""
 Q_MENTIONS = """
 SELECT ?node ?e (MIN(?st) AS ?first) WHERE {
   ?m a pg:Mention ; pg:entity ?e ; pg:sourceNode ?node ; pg:charStart ?st .
@@ -37,7 +38,7 @@ SELECT ?t ?node ?label ?ind ?value ?unit ?year ?status WHERE {
   ?t a pg:Target ; pg:measures ?node ; rdfs:label ?label .
   OPTIONAL { ?t pg:indicator/rdfs:label ?ind } OPTIONAL { ?t pg:value ?value } OPTIONAL { ?t pg:unit ?unit }
   OPTIONAL { ?t pg:year ?year } OPTIONAL { ?t pg:status ?status }
-} ORDER BY ?t"""
+} ORDER BY ?t ?ind"""
 Q_LINKS = """
 SELECT ?from ?to ?type ?score WHERE {
   VALUES ?type { pg:servesGoal pg:locatedIn }
@@ -102,25 +103,25 @@ def _resource(row: dict) -> dict:
 def load_index(store: GraphStore) -> OutlineIndex:
     """Read the outline and its links back from the store."""
     index = OutlineIndex()
-    for row in store.select(Q_RESOURCES):
+    for row in saved_rows(store, "resources", Q_RESOURCES):
         index.resources[row["s"]] = _resource(row)
     for iri, r in sorted(index.resources.items(), key=lambda kv: kv[1]["order"]):
         (index.phrases if r["is_phrase"] else index.children)[r["parent"]].append(iri)
-    for row in store.select(Q_ENTITIES):
+    for row in saved_rows(store, "entities", Q_ENTITIES):
         ent = index.entities.setdefault(row["e"], {
             "iri": row["e"], "id": short_id(row["e"]), "label": row["label"],
             "kind": KIND_OF_CLASS[row["type"].rsplit("#", 1)[-1]], "aliases": []})
         if row["alias"] and row["alias"] not in ent["aliases"]:
             ent["aliases"].append(row["alias"])
-    for row in store.select(Q_MENTIONS):
+    for row in saved_rows(store, "mentions", Q_MENTIONS):
         if row["e"] in index.entities and row["node"] in index.resources:
             index.mentions[row["node"]].append(index.entities[row["e"]])
             index.mentioned_in[row["e"]].append(row["node"])
-    for row in store.select(Q_TARGETS):
+    for row in saved_rows(store, "targets", Q_TARGETS):
         index.targets[row["node"]].append({
             "id": short_id(row["t"]), "label": row["label"], "indicator": row["ind"], "value": row["value"],
             "unit": row["unit"], "year": row["year"], "status": row["status"]})
-    for row in store.select(Q_LINKS):
+    for row in saved_rows(store, "links", Q_LINKS):
         if row["type"].endswith("servesGoal"):
             index.served_by[row["to"]].append((row["from"], row["score"]))
             index.serves[row["from"]].append((row["to"], row["score"]))

@@ -189,3 +189,17 @@ def test_build_is_deterministic(corpus_plans, tmp_path):
                        env={**__import__("os").environ, "PYTHONHASHSEED": seed})
         dumps.append(set(out.with_suffix(".nt").read_bytes().splitlines()))
     assert len(dumps[0]) > 5000 and dumps[0] == dumps[1]
+
+
+def test_saved_rows_equal_the_stores_answers(store):
+    """The whole-graph query answers the build saves are exactly what SPARQL gives on the store."""
+    import importlib
+    import pickle
+
+    outline, compare = importlib.import_module("graph.outline"), importlib.import_module("graph.compare")
+    queries = {"resources": outline.Q_RESOURCES, "mentions": outline.Q_MENTIONS, "entities": outline.Q_ENTITIES,
+               "targets": outline.Q_TARGETS, "links": outline.Q_LINKS, "tags": compare.Q_TAGS,
+               "target-fields": compare.Q_TARGET_FIELDS, "texts": compare.Q_TEXT}
+    for name, query in queries.items():
+        saved = pickle.loads((store.path / "rows" / f"{name}.pickle").read_bytes())
+        assert saved == store.select(query), name

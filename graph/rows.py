@@ -1,0 +1,205 @@
+"""Whole-graph query answers computed from the triples at build time and saved beside the store.
+
+Trace, explore and compare start from a handful of queries over the whole graph
+(outline, entities, mentions, targets, links, theme tags). Oxigraph answers them
+in seconds at dozens of plans; the build already holds every triple, so it
+answers them in Python in a fraction of that and saves the rows, one pickle per
+query, in ``rows/``. Readers load only the rows they need; a build without them
+(or a query this module does not know) falls back to SPARQL. Each function here
+must return exactly what ``GraphStore.select`` returns for the query of the same
+name in ``graph.outline`` / ``graph.compare`` (``tests/test_graph.py`` checks it).
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from itertools import product
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from graph.namespace import PG, PREFIXES
+from graph.store import GraphStore, from_ox
+
+ROWS_DIR = "rows"
+P = str(PG._NS)
+TYPE = PREFIXES["rdf"] + "type"
+LABEL = PREFIXES["rdfs"] + "label"
+TITLE, IDENTIFIER = PREFIXES["dcterms"] + "title", PREFIXES["dcterms"] + "identifier"
+ALT_LABEL = PREFIXES["skos"] + "altLabel"
+ENTITY_TYPES = [P + "Project", P + "Place", P + "Organisation"]
+
+Facts = dict[str, dict[str, dict]]
+
+
+def facts(triples: Iterable[tuple]) -> Facts:
+    """Return subject → predicate → plain values (as ``from_ox`` gives them; a dict used as an ordered set,
+    since the builder may add a triple twice) of pyoxigraph triples."""
+    out: Facts = defaultdict(lambda: defaultdict(dict))
+    names: dict[object, str] = {}
+    named = ox.NamedNode
+    for s, p, o in triples:
+        pred = names.get(p)
+        if pred is None:
+            pred = names[p] = p.value
+        out[s.value][pred][o.value if type(o) is named else from_ox(o)] = None
+    return out
+
+
+def _opt(values: dict | None) -> Iterable:
+    """Return the values of an OPTIONAL pattern: the bound ones, else one unbound."""
+    return values or [None]
+
+
+def _key(value: object) -> tuple:
+    """Return a sort key ordering unbound first, as SPARQL's ORDER BY does."""
+    return (value is not None, value if value is not None else 0)
+
+
+def resources(f: Facts) -> list[dict]:
+    """Answer ``outline.Q_RESOURCES``."""
+    rows = []
+    for s, props in f.items():
+        if P + "partOf" not in props or P + "inPlan" not in props or LABEL not in props:
+            continue
+        types = props.get(TYPE, ())
+        for plan, label, parent in product(props[P + "inPlan"], props[LABEL], props[P + "partOf"]):
+            pf = f.get(plan, {})
+            for ptitle, pid, kind, order, start, text in product(
+                    pf.get(TITLE, ()), pf.get(IDENTIFIER, ()), _opt(props.get(P + "nodeKind")),
+                    _opt(props.get(P + "order")), _opt(props.get(P + "charStart")), _opt(props.get(P + "text"))):
+                rows.append({"s": s, "label": label, "kind": kind, "plan": plan, "pid": pid, "ptitle": ptitle,
+                             "parent": parent, "order": order, "start": start, "text": text,
+                             "phrase": P + "GoalPhrase" in types, "goal": P + "Goal" in types})
+    return sorted(rows, key=lambda r: r["s"])
+
+
+def mentions(f: Facts) -> list[dict]:
+    """Answer ``outline.Q_MENTIONS``."""
+    first: dict[tuple[str, str], int] = {}
+    for props in f.values():
+        if P + "Mention" not in props.get(TYPE, ()):
+            continue
+        for e, node, st in product(props.get(P + "entity", ()), props.get(P + "sourceNode", ()),
+                                   props.get(P + "charStart", ())):
+            if (node, e) not in first or st < first[node, e]:
+                first[node, e] = st
+    return [{"node": node, "e": e, "first": st}
+            for (node, e), st in sorted(first.items(), key=lambda kv: (kv[0][0], kv[1], kv[0][1]))]
+
+
+def entities(f: Facts) -> list[dict]:
+    """Answer ``outline.Q_ENTITIES``."""
+    rows = []
+    for e, props in f.items():
+        types = props.get(TYPE, ())
+        for kind in (t for t in ENTITY_TYPES if t in types):
+            for label, alias in product(props.get(LABEL, ()), _opt(props.get(ALT_LABEL))):
+                rows.append({"e": e, "label": label, "type": kind, "alias": alias})
+    return sorted(rows, key=lambda r: (r["e"], _key(r["alias"]), r["type"], r["label"]))
+
+
+def _indicators(f: Facts, props: dict) -> list:
+    """Return the labels of a target's indicator (``pg:indicator/rdfs:label``), or one unbound."""
+    return _opt([label for ind in props.get(P + "indicator", ()) for label in f.get(ind, {}).get(LABEL, ())])
+
+
+def targets(f: Facts) -> list[dict]:
+    """Answer ``outline.Q_TARGETS``."""
+    rows = []
+    for t, props in f.items():
+        if P + "Target" not in props.get(TYPE, ()):
+            continue
+        for node, label, ind, value, unit, year, status in product(
+                props.get(P + "measures", ()), props.get(LABEL, ()), _indicators(f, props),
+                _opt(props.get(P + "value")), _opt(props.get(P + "unit")), _opt(props.get(P + "year")),
+                _opt(props.get(P + "status"))):
+            rows.append({"t": t, "node": node, "label": label, "ind": ind, "value": value, "unit": unit,
+                         "year": year, "status": status})
+    return sorted(rows, key=lambda r: (r["t"], _key(r["ind"])))
+
+
+def links(f: Facts) -> list[dict]:
+    """Answer ``outline.Q_LINKS``."""
+    rows = []
+    wanted = {P + "servesGoal", P + "locatedIn"}
+    for props in f.values():
+        if P + "Link" not in props.get(TYPE, ()):
+            continue
+        for kind, src, dst, score in product(props.get(P + "linkType", ()), props.get(P + "linkFrom", ()),
+                                             props.get(P + "linkTo", ()), props.get(P + "score", ())):
+            if kind in wanted:
+                rows.append({"from": src, "to": dst, "type": kind, "score": score})
+    return sorted(rows, key=lambda r: (r["from"], r["to"], r["type"], r["score"]))
+
+
+def tags(f: Facts) -> list[dict]:
+    """Answer ``compare.Q_TAGS``."""
+    rows = []
+    for props in f.values():
+        if P + "ThemeTag" not in props.get(TYPE, ()):
+            continue
+        for item, theme, ev in product(props.get(P + "item", ()), props.get(P + "theme", ()),
+                                       props.get(P + "evidence", ())):
+            it = f.get(item, {})
+            types = it.get(TYPE, ())
+            is_target = P + "Target" in types
+            if True in it.get(P + "background", ()) or (is_target and "achieved" in it.get(P + "status", ())):
+                continue
+            for plan, label, text, kind, start in product(
+                    it.get(P + "inPlan", ()), it.get(LABEL, ()), _opt(it.get(P + "text")),
+                    _opt(it.get(P + "nodeKind")), _opt(it.get(P + "charStart"))):
+                rows.append({"item": item, "theme": theme, "ev": ev, "plan": plan, "label": label, "text": text,
+                             "kind": kind, "start": start, "target": is_target})
+    return sorted(rows, key=lambda r: (r["plan"], _key(r["start"]), r["item"], r["theme"], r["ev"]))
+
+
+def target_fields(f: Facts) -> list[dict]:
+    """Answer ``compare.Q_TARGET_FIELDS``."""
+    rows = []
+    for t, props in f.items():
+        if P + "Target" not in props.get(TYPE, ()):
+            continue
+        for ind, value, unit, year, comparator, baseline in product(
+                _indicators(f, props), _opt(props.get(P + "value")), _opt(props.get(P + "unit")),
+                _opt(props.get(P + "year")), _opt(props.get(P + "comparator")), _opt(props.get(P + "baseline"))):
+            rows.append({"t": t, "ind": ind, "value": value, "unit": unit, "year": year, "comparator": comparator,
+                         "baseline": baseline})
+    return sorted(rows, key=lambda r: (r["t"], _key(r["ind"])))
+
+
+def texts(f: Facts) -> list[dict]:
+    """Answer ``compare.Q_TEXT``."""
+    rows = []
+    for item, props in f.items():
+        if True in props.get(P + "background", ()):
+            continue
+        for plan, label, text, kind in product(props.get(P + "inPlan", ()), props.get(LABEL, ()),
+                                               props.get(P + "text", ()), props.get(P + "nodeKind", ())):
+            rows.append({"item": item, "plan": plan, "label": label, "text": text, "kind": kind})
+    return sorted(rows, key=lambda r: (r["plan"], r["item"]))
+
+
+ANSWERS: dict[str, Callable[[Facts], list[dict]]] = {
+    "resources": resources, "mentions": mentions, "entities": entities, "targets": targets, "links": links,
+    "tags": tags, "target-fields": target_fields, "texts": texts,
+}
+
+
+def save(path: Path, triples: Iterable[tuple]) -> None:
+    """Answer every known whole-graph query from ``triples`` and save the rows under ``path``."""
+    f = facts(triples)
+    folder = Path(path) / ROWS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, answer in ANSWERS.items():
+        (folder / f"{name}.pickle").write_bytes(pickle.dumps(answer(f), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def select(store: GraphStore, name: str, query: str) -> list[dict]:
+    """Return the rows of a whole-graph query: those the build saved when there are, else the store's answer."""
+    saved = store.path / ROWS_DIR / f"{name}.pickle"
+    if saved.is_file():
+        return pickle.loads(saved.read_bytes())
+    return store.select(query)
