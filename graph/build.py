@@ -66,9 +66,13 @@ def literal(value: object) -> ox.Literal:
     return to_ox(Literal(value))
 
 
+def _escape(match: re.Match) -> str:
+    return f"%{ord(match.group()):02X}"
+
+
 def iri(*parts: str) -> ox.NamedNode:
     """Return the instance IRI for a path of parts (unsafe characters percent-escaped, CJK kept)."""
-    path = "/".join(UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", p) for p in parts)
+    path = "/".join(UNSAFE.sub(_escape, p) if UNSAFE.search(p) else p for p in parts)
     return ox.NamedNode(str(PGID) + path)
 
 

@@ -130,7 +130,12 @@ class Match:
 def match_headings(phrase: str, headings: Iterable[tuple[object, str]]) -> list[Match]:
     """Return the headings that carry ``phrase`` (best score only, when it reaches MIN_SCORE)."""
     scored = []
+    core = Counter(_core(phrase))
+    need = max(2, MIN_SCORE * sum(core.values()) - 1e-9)
     for obj, title in headings:
+        # The characters a title shares with the phrase bound their common subsequence: skip hopeless titles.
+        if sum(min(k, title.count(ch)) for ch, k in core.items()) < need:
+            continue
         score, common = phrase_score(phrase, title)
         if score >= MIN_SCORE and len(common) >= 2:
             scored.append(Match(obj, round(score, 3), f"共同字 {len(common)}/{len(_core(phrase))}: {common}"))
