@@ -160,7 +160,7 @@ def stores(data_dir: str) -> dict:
 
     from graph.build import build_triples
     from graph.namespace import PREFIXES
-    from graph.store import to_ox
+    from graph.store import rdflib_triples, to_ox
     from web.datadir import DataDir, read_plans
 
     plans = read_plans(DataDir(data_dir).require())
@@ -169,9 +169,10 @@ def stores(data_dir: str) -> dict:
     made = time.perf_counter() - started
     prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
     result: dict[str, object] = {"triples": len(triples), "make_triples_s": made}
+    rdf = list(rdflib_triples(triples))  # the graph builds pyoxigraph terms; rdflib needs its own
     started = time.perf_counter()
     memory = Graph()
-    for triple in triples:
+    for triple in rdf:
         memory.add(triple)
     result["rdflib_load_s"] = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as tmp:
