@@ -78,8 +78,10 @@ class Builder:
         for entry in reversed(self.stack):
             if entry.style == style:
                 return entry.rank, entry.style
+        # Only a style never seen before can be a glitch of another (三、 after 2、): a style the
+        # document already uses keeps its own level (3﹒ after （二） continues 1﹒ 2﹒, not 二、).
         for entry in reversed(self.stack):
-            if family and entry.family == family and value == entry.value + 1:
+            if family and style not in self.order and entry.family == family and value == entry.value + 1:
                 return entry.rank, entry.style
         if style not in self.order:
             self.order.append(style)
@@ -343,7 +345,8 @@ def mark_content(heading: Node, styles: dict[int, str], context: str | None) -> 
     for i, child in enumerate(content):
         kind = items.content_kind(context, child.text)
         intro = not flags[i] and item_after[i]
-        if kind != "principle" and (has_subheadings or (kind == "task" and intro)):
+        # A numbered item stays an item beside numbered sub-headings (1﹒ beside 2﹒ that holds a 专栏).
+        if kind != "principle" and ((has_subheadings and not child.number) or (kind == "task" and intro)):
             kind = "paragraph"
         child.kind = kind
 

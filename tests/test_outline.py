@@ -212,3 +212,19 @@ def test_corpus_outlines(corpus_plans):
     hzd = list(corpus_plans["杭州道"].walk())
     groups = [n for n in hzd if n.number in ("（一）", "（2）", "（3）", "（四）", "（五）")]
     assert [sum(c.kind == "task" for c in g.children) for g in groups] == [3, 4, 4, 3, 4]
+
+
+def test_a_style_in_use_keeps_its_level_across_groups():
+    """3﹒ after （二） continues 1﹒ 2﹒ inside the groups; it is not a glitch of 二、 (三、 would be)."""
+    body = "支持基础电信企业加强网络基础设施建设，优化升级网络，提升服务能力和水平。"
+    nodes, _ = parse(doc(
+        "某省行动计划", "一、总体要求", body, "二、行动步骤",
+        "（一）网络体系强基行动。", "1﹒推进外网建设。" + body,
+        "2﹒推进内网改造。" + body, "专栏1 网络互联工程", "优化网络基础设施。" + body,
+        "（二）基础支撑增强行动。", "3﹒加快标识解析体系建设。" + body, "专栏2 标识解析工程",
+        "三、保障措施", body))
+    assert [n.number for n in nodes] == ["一、", "二、", "三、"]
+    groups = nodes[1].children
+    assert [g.number for g in groups] == ["（一）", "（二）"]
+    assert [(c.number, c.kind) for c in groups[0].children][:1] == [("1﹒", "task")]
+    assert "3﹒" in [c.number for c in groups[1].children]
