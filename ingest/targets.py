@@ -94,7 +94,7 @@ MENTION_RE = re.compile(
     rf"(?P<pre>{'|'.join(sorted(map(re.escape, PREFIX_COMPARATORS), key=len, reverse=True))})?"
     rf"(?P<num>{ARABIC}|{CN_NUMERAL})(?:\s*[-~～—–至到]\s*(?P<num2>{ARABIC}|{CN_NUMERAL}))?"
     rf"(?P<approx>余|多)?(?:(?P<unit>{UNIT_RE.pattern})|(?P<mult>[万亿])(?P<unit2>{UNIT_RE.pattern})?)"
-    r"(?P<per>/(?:年|月|日|天|小时|人|户))?"
+    r"(?P<per>/(?:年|月|日|天|小时|人|户|平方公里))?"
     rf"(?P<post>{'|'.join(sorted(map(re.escape, SUFFIX_COMPARATORS), key=len, reverse=True))})?"
 )
 #: Doubling: 翻一番 (×2), 翻两番 (×4), with the baseline year when stated (较2020年).
@@ -124,7 +124,7 @@ TAIL_RE = re.compile(r"(?:分别|基本|稳定|总体|累计|力争|再|共|约|
                      r"整治|种植|补种|建|等|年均|每年|以上|以内|预计|[一二三四五两]年内?)+$")
 #: Verbs that, ending the text before a number, make the noun after the unit the indicator.
 ACTION_TAIL_RE = re.compile(r"(?:建设|新增|建成|新建|打造|培育|引进|创建|形成|开展|举办|改造|设立|落地|整治|"
-                            r"种植|补种|建|等|再|引育|认定|扶持|发展|布局|实施|推出|树立|遴选|发布|面向|推动|引导|带动|评选|征集|"
+                            r"种植|补种|建|等|再|引育|启动|办好|开发|认定|扶持|发展|布局|实施|推出|树立|遴选|发布|面向|推动|引导|带动|评选|征集|"
                             r"^全[省市区县国镇街])$")
 #: A measure name that keeps its leading verb (新增从业人员…培训率).
 MEASURE_END_RE = re.compile(r"(?:率|比重|占比|比例|数|量|额|规模|面积|总值|指数|时间|速度|增速|增幅)$")
@@ -138,7 +138,7 @@ SKIP_BEFORE_RE = re.compile(r"(?:第|每|[A-Za-z]|\d[.．]|No\.)$")
 CUE_RE = re.compile(r"到|至|力争|确保|争取|达|以上|不少于|不低于|不超过|控制|提高|提升|新增|新建|建设|建成|打造|"
                     r"培育|引进|创建|累计|年均|突破|超过|实现|完成|以内|以下|左右|每年|目标|翻|增长|下降|减少|降低|缩短|覆盖|预计|"
                     r"培训|改造|整治|种植|补种|新种|开展|举办|引育|认定|扶持|发放|服务|新开工|签约|落地|遴选|发布|面向|推动|"
-                    r"带动|评选")
+                    r"带动|评选|启动|办好|开发(?!区)")
 #: A Chinese numeral needs a digit (十 counts): 万/亿 alone belong to a unit.
 CN_DIGIT_RE = re.compile("[一二三四五六七八九两十]")
 #: Connectors left before a number that follows another one (…98%、帮教率…).
@@ -146,7 +146,7 @@ CONNECTOR_RE = re.compile(r"^[、和及与以并且或，,\s]+")
 #: A policy rule, not a target: subsidies, ceilings and shares of a cost (最高300万元, 按投资额30%给予奖补).
 POLICY_RE = re.compile(r"奖补|贴息|给予|最高|按照?[^，。；]{0,20}的?比例|按[^，。；]{0,24}额的")
 #: Units of money and shares that a policy rule speaks in.
-POLICY_UNIT_RE = re.compile(r"元|%|％")
+POLICY_UNIT_RE = re.compile(r"元|%|％|年")
 #: Words that make a count part of a description (分为四个功能区, 包括8个社区).
 DESCRIBE_RE = re.compile(r"(?:分为|划分为|包括|包含|涵盖|下辖|辖|共有|由)[^，。；]{0,40}$")
 #: A number that only qualifies the noun after it (30人以上的企业, 超过200米的矿山).
@@ -169,7 +169,8 @@ def sentences(text: str, base: int) -> Iterator[tuple[int, str]]:
 def in_quotes(sentence: str, pos: int) -> bool:
     """Say whether ``pos`` lies inside “…” or 《…》 in ``sentence``."""
     before = sentence[:pos]
-    return before.count("“") > before.count("”") or before.count("《") > before.count("》")
+    closed = before.count("”") + before.count('"')  # some texts close “ with a straight quote
+    return before.count("“") > closed or before.count("《") > before.count("》")
 
 
 def mentions(sentence: str) -> Iterator[dict]:
@@ -185,6 +186,10 @@ def mentions(sentence: str) -> Iterator[dict]:
             continue  # 一个/一批 are wording, not counts; 亿元 alone is a unit
         if re.match(r"\d", sentence[m.end():m.end() + 1] or "x") or (mult and not unit and not m.group("pre")):
             continue  # a bare 5亿 counts only after a comparator (突破5亿)
+        if unit in ("方", "斤") and not mult:
+            continue  # 22亿方, 76亿斤; a bare 方 is 方面/方案
+        if unit == "年" and not (m.group("pre") and value < 100):
+            continue  # 达到11.7年 is a duration; 2025年 and 5年 are dates and spans
         if m.group("per"):
             unit += m.group("per")
         scale = {"万": 10_000, "亿": 100_000_000}.get(mult or "", 1)
@@ -263,12 +268,19 @@ def not_a_target(sentence: str, m: dict, past: bool) -> bool:
     return bare and m["comparator"] in ("以上", "以下") and bool(re.match(r"[\u4e00-\u9fff]", sentence[m["end"]:]))
 
 
+#: A five-year period a heading aims at (“十五五”时期主要任务).
+PERIOD_RE = re.compile(r"十([三四五六])五”?(?:时期|期间|规划)")
+
+
 def section_year(path: list[Node]) -> int | None:
     """Return the year an enclosing heading aims at (到2025年主要目标), if any."""
     for node in reversed(path):
         m = YEAR_RE.search(node.title) or ANY_YEAR_RE.search(node.title)
         if m:
             return int(next(g for g in m.groups() if g))
+        period = PERIOD_RE.search(node.title)
+        if period:
+            return PERIOD_END[period.group(1)]
     return None
 
 
