@@ -192,13 +192,14 @@ def mentions(sentence: str) -> Iterator[dict]:
             continue  # 达到11.7年 is a duration; 2025年 and 5年 are dates and spans
         if m.group("per"):
             unit += m.group("per")
-        scale = {"万": 10_000, "亿": 100_000_000}.get(mult or "", 1)
         pre, post = m.group("pre") or "", m.group("post") or ""
         approx = "以上" if m.group("approx") else ""
         comparator = SUFFIX_COMPARATORS.get(post) or approx or PREFIX_COMPARATORS.get(pre, "")
-        yield {"start": m.start("num"), "end": m.end(), "cut": m.start(), "value": value * scale,
-               "value_max": parse_number(m.group("num2")) * scale if m.group("num2") else None,
-               "unit": unit, "comparator": comparator}
+        # The value stays as written and 万/亿 joins the unit (1.1亿千瓦 → 1.1 亿千瓦), as 20万人 and
+        # 30亿元 read: no float noise from scaling, and the figure matches the text.
+        yield {"start": m.start("num"), "end": m.end(), "cut": m.start(), "value": value,
+               "value_max": parse_number(m.group("num2")) if m.group("num2") else None,
+               "unit": (mult or "") + unit, "comparator": comparator}
     for m in DOUBLING_RE.finditer(sentence):
         times = {"一": 2.0, "两": 4.0, "二": 4.0, "三": 8.0}[m.group("times")]
         yield {"start": m.start(), "end": m.end(), "cut": m.start(), "value": times, "value_max": None,
