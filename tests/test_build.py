@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
-import shutil
 
 import pytest
 from click.testing import CliRunner
