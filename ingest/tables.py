@@ -160,25 +160,20 @@ def seq_col(header: list[str]) -> int:
     return next((i for i, h in enumerate(header) if SEQ_HEADER.match(h)), 0)
 
 
+#: Header tests in priority order (属性 before 名称: "指标属性" names the attribute column).
+ROLE_TESTS = (
+    ("seq", SEQ_HEADER.match),
+    ("group", GROUP_HEADER.match),
+    ("attr", ATTR_HEADER.search),
+    ("unit", UNIT_HEADER.search),
+    ("name", NAME_HEADER.search),
+    ("value", VALUE_HEADER.search),
+)
+
+
 def column_roles(header: list[str]) -> list[str]:
     """Name each header column: seq, group, name, unit, attr, value or other."""
-    roles = []
-    for h in header:
-        if SEQ_HEADER.match(h):
-            roles.append("seq")
-        elif GROUP_HEADER.match(h):
-            roles.append("group")
-        elif ATTR_HEADER.search(h):
-            roles.append("attr")
-        elif UNIT_HEADER.search(h):
-            roles.append("unit")
-        elif NAME_HEADER.search(h):
-            roles.append("name")
-        elif VALUE_HEADER.search(h):
-            roles.append("value")
-        else:
-            roles.append("other")
-    return roles
+    return [next((role for role, test in ROLE_TESTS if test(h)), "other") for h in header]
 
 
 def align_row(seq: str, label: str, cells: list[str], roles: list[str]) -> list[str]:
