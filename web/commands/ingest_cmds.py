@@ -7,7 +7,7 @@ import time
 
 import click
 
-from ingest.model import ENTITY_TYPES, Node, Plan, Target
+from ingest.model import ENTITY_TYPES, Plan, Target
 from web.cli_common import Session, common, table
 
 TARGET_FIELDS = ("id", "plan", "plan_id", "node_id", "text", "indicator", "value", "value_max", "unit",
@@ -81,20 +81,6 @@ def plans(session: Session) -> None:
         ["id", "标题 title", "类型", "期限", "街道/地区"]))
 
 
-def outline_dict(node: Node) -> dict:
-    """Return the outline JSON of a node and its subtree."""
-    return {
-        "id": node.id,
-        "kind": node.kind,
-        "title": node.title,
-        "number": node.number,
-        "text": node.text,
-        "start": node.start,
-        "end": node.end,
-        "children": [outline_dict(c) for c in node.children],
-    }
-
-
 def render_outline(data: dict) -> str:
     lines = [f"《{data['title']}》 ({data['id']})"]
 
@@ -121,7 +107,7 @@ def outline(plan: str, session: Session) -> None:
     """
     found = session.plan(plan)
     data = {"id": found.id, "title": found.title, "source": found.source,
-            "children": [outline_dict(n) for n in found.outline]}
+            "children": [n.to_dict() for n in found.outline]}
     session.emit(data, render_outline)
 
 
