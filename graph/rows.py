@@ -15,6 +15,7 @@ from __future__ import annotations
 import pickle
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from importlib import import_module
 from itertools import product
 from pathlib import Path
 
@@ -195,6 +196,23 @@ def save(path: Path, triples: Iterable[tuple]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, answer in ANSWERS.items():
         (folder / f"{name}.pickle").write_bytes(pickle.dumps(answer(f), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def queries() -> dict[str, str]:
+    """Return the SPARQL query each saved answer stands for, by name."""
+    compare, outline = import_module("graph.compare"), import_module("graph.outline")  # they import this module
+    return {"resources": outline.Q_RESOURCES, "mentions": outline.Q_MENTIONS, "entities": outline.Q_ENTITIES,
+            "targets": outline.Q_TARGETS, "links": outline.Q_LINKS, "tags": compare.Q_TAGS,
+            "target-fields": compare.Q_TARGET_FIELDS, "texts": compare.Q_TEXT}
+
+
+def save_from_store(path: Path, store: GraphStore, plans: object = None) -> None:
+    """Save the answers readers start from, asking the loaded ``store`` (embedded or remote) instead of holding
+    every triple in memory; ``plans`` (a list or PlanSet of the plans built) is accepted for per-plan summaries."""
+    folder = Path(path) / ROWS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, query in queries().items():
+        (folder / f"{name}.pickle").write_bytes(pickle.dumps(store.select(query), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def select(store: GraphStore, name: str, query: str) -> list[dict]:

@@ -203,3 +203,15 @@ def test_saved_rows_equal_the_stores_answers(store):
     for name, query in queries.items():
         saved = pickle.loads((store.path / "rows" / f"{name}.pickle").read_bytes())
         assert saved == store.select(query), name
+
+
+def test_rows_saved_from_the_store_equal_the_rows_saved_from_triples(store, tmp_path):
+    """``rows.save_from_store`` (asking the loaded store) saves the same answers as ``rows.save`` (from triples)."""
+    import importlib
+    import pickle
+
+    rows = importlib.import_module("graph.rows")
+    rows.save_from_store(tmp_path, store, [])
+    for name in rows.queries():
+        saved = pickle.loads((store.path / "rows" / f"{name}.pickle").read_bytes())
+        assert pickle.loads((tmp_path / "rows" / f"{name}.pickle").read_bytes()) == saved, name
