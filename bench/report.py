@@ -72,10 +72,10 @@ def serving(sizes: list[dict]) -> list[str]:
     for s in sizes:
         cells = [f"{s['latency'][f]['p50']:.0f} / {s['latency'][f]['p95']:.0f}" if f in s["latency"] else "–"
                  for f in families]
-        rows.append([s["plans"], f"{s['cold_start']:.1f}", *cells])
+        rows.append([s["plans"], f"{s['cold_start']:.1f}", f"{s.get('server_mb', 0):.0f}", *cells])
     first = [[s["plans"], *(f"{s['latency'][f]['first_max']:.0f}" if f in s["latency"] else "–" for f in families)]
              for s in sizes]
-    return (table(["plans", "serve cold start s", *(f"{f} p50 / p95 ms" for f in families)], rows)
+    return (table(["plans", "serve cold start s", "server peak MB", *(f"{f} p50 / p95 ms" for f in families)], rows)
             + ["Slowest first request per family (ms; caches per open build warm up on it):", ""]
             + table(["plans", *families], first)
             + ["Warm rounds stop after 40 s per family (the p50/p95 then come from fewer requests).", ""])

@@ -138,6 +138,13 @@ class Server:
             return {}
         return json.loads(body) if status == 200 else {}
 
+    def peak_mb(self) -> float:
+        """Return the server's peak resident memory so far (VmHWM), in MB."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -152,15 +159,25 @@ def latency_urls(server: Server) -> dict[str, list[str]]:
     from web.datadir import DataDir, read_manifest
 
     queries = json.loads((ROOT / "tests" / "search_queries.json").read_text(encoding="utf-8"))["queries"]
-    plans = [p["id"] for p in read_manifest(DataDir(server.data_dir).require())["plans"]]
+    build = DataDir(server.data_dir).require()
+    plans = [p["id"] for p in read_manifest(build)["plans"]]
     goals = [g["id"] for g in server.json("/trace.json").get("goals", []) if isinstance(g, dict) and g.get("id")]
     step = max(1, len(goals) // 5)
+    sample = plans[:: max(1, len(plans) // 5)][:5]
+    entities = []
+    for plan_id in sample:
+        model = json.loads((build / "plans" / f"{plan_id}.json").read_text(encoding="utf-8"))
+        entities += [e["id"] for e in model.get("entities", [])[:1]]
     return {
         "search": [server.url("/search.json", q=q["q"]) for q in queries[:20]],
         "search page": [server.url("/search", q=q["q"]) for q in queries[:5]],
         "trace": [server.url("/trace.json", goal=g) for g in goals[::step][:5]],
+        "trace page": [server.url("/trace", goal=g) for g in goals[::step][:5]],
         "compare": [server.url("/compare.json", a=a, b=b) for a, b in zip(plans[:5], plans[1:6])],
-        "plan page": [server.url(f"/plan/{p}") for p in plans[:: max(1, len(plans) // 5)][:5]],
+        "compare page": [server.url("/compare", a=a, b=b) for a, b in zip(plans[:5], plans[1:6])],
+        "plan page": [server.url(f"/plan/{p}") for p in sample],
+        "entity page": [server.url(f"/entity/{e}") for e in entities],
+        "indicators page": [server.url("/indicators")],
         "home page": [server.url("/")],
     }
 
@@ -212,6 +229,7 @@ def run_size(size: int, work: Path, rounds: int) -> dict:
     try:
         result["cold_start"] = server.cold_start
         result["latency"] = latencies(server, rounds)
+        result["server_mb"] = server.peak_mb()
     finally:
         server.stop()
     return result

@@ -57,11 +57,16 @@ def timed_segmentation(clock: CpuStopwatch):
 
 
 def staged_build(folder: str, data_dir: str) -> dict:
-    """Build ``folder`` into ``data_dir`` on one core, timing each stage; publish it like `plangraph build`."""
+    """Build ``folder`` into ``data_dir`` on one core, timing each stage; publish it like `plangraph build`.
+
+    Plans stream as the real build streams them: each parsed model goes to a JSON file at once and the
+    stores read them back one at a time (a PlanSet), so peak memory is the build's, not the corpus's.
+    """
     started = time.perf_counter()
     import graph
     import search
     from ingest import find_plan_files, parse_file, segment
+    from ingest.planset import PlanSet
     from web.build import check_ids, theme_tagger
     from web.datadir import DataDir, write_plans
 
@@ -72,10 +77,21 @@ def staged_build(folder: str, data_dir: str) -> dict:
         segment.pos_tag("")
         tagger = theme_tagger()
     files = find_plan_files([folder])
-    with timed_segmentation(clock):
-        plans = [parse_file(f, clock) for f in files]
-    check_ids(plans)
     data = DataDir(data_dir)
+    models = data.cache / "staged"
+    models.mkdir(parents=True, exist_ok=True)
+    entries, chars, named = [], 0, []
+    with timed_segmentation(clock):
+        for number, path in enumerate(files):
+            plan = parse_file(path, clock)
+            with clock.stage("write"):
+                model = models / f"{number:05d}.json"
+                model.write_text(json.dumps(plan.to_dict(), ensure_ascii=False), encoding="utf-8")
+            entries.append((f"{number:05d}", model))
+            chars += len(plan.text)
+            named.append((plan.id, plan.source))
+    check_ids(named)
+    plans = PlanSet(entries)
     staging = data.new_build()
     with clock.stage("write"):
         write_plans(staging, plans)
@@ -85,7 +101,7 @@ def staged_build(folder: str, data_dir: str) -> dict:
         search.build_index(plans, staging / "index", tagger=tagger)
     build = data.publish(staging)
     return {
-        "plans": len(plans), "chars": sum(len(p.text) for p in plans), "files": len(files),
+        "plans": len(plans), "chars": chars, "files": len(files),
         "wall": dict(clock.seconds), "cpu": dict(clock.cpu), "total_wall": time.perf_counter() - started,
         "bytes": {part: du(build / part) for part in ("plans", "graph", "index")},
         "graph_meta": json.loads((build / "graph" / "meta.json").read_text(encoding="utf-8")),
