@@ -187,14 +187,19 @@ def _keep(word: str) -> bool:
     return len(word) >= 2 and not NUMBER.fullmatch(word)
 
 
-def similar_items(items: list[tuple[object, str, str]], cut: Callable[[str], list[str]],
+def similar_items(items: list[tuple[object, str, str]], cut: Callable[[str], list[str]], **options) -> list[Match]:
+    """Return, for each (key, group, text) item, the most similar items of other groups (TF-IDF cosine)."""
+    return similar_words([(key, group, cut(text)) for key, group, text in items], **options)
+
+
+def similar_words(items: list[tuple[object, str, list[str]]],
                   top: int = 3, min_score: float = 0.25, probe: int = 8, fanout: int = 50) -> list[Match]:
-    """Return, for each (key, group, text) item, the most similar items of other groups (TF-IDF cosine).
+    """Return, for each (key, group, words) item, the most similar items of other groups (TF-IDF cosine).
 
     To stay near-linear on thousands of documents, each item probes only its ``probe``
     heaviest words, and each word only the ``fanout`` items where it weighs most.
     """
-    raw = [cut(text) for _, _, text in items]
+    raw = [words for _, _, words in items]
     kept = {w for words in raw for w in words}
     kept = {w for w in kept if _keep(w)}
     docs = [[w for w in words if w in kept] for words in raw]

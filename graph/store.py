@@ -178,9 +178,13 @@ class RemoteStore:
             triples.extend(q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
         return triples
 
-    def put(self, data: bytes, content_type: str, replace: bool) -> None:
-        """Write RDF into this build's graph (PUT replaces the graph, POST adds to it)."""
-        self._send(self._graph_url(), data, {"Content-Type": content_type}, "PUT" if replace else "POST")
+    def put(self, data, content_type: str, replace: bool, length: int | None = None) -> None:
+        """Write RDF (bytes, or a binary reader of ``length`` bytes) into this build's graph (PUT replaces the
+        graph, POST adds to it)."""
+        headers = {"Content-Type": content_type}
+        if length is not None:
+            headers["Content-Length"] = str(length)
+        self._send(self._graph_url(), data, headers, "PUT" if replace else "POST")
 
     def _graph_url(self) -> str:
         return f"{self.store}?{urllib.parse.urlencode({'graph': self.graph})}"
@@ -195,26 +199,67 @@ def remote_from_env() -> RemoteStore | None:
     return RemoteStore(endpoint, store, f"urn:plangraph:build:{uuid.uuid4().hex}")
 
 
-def write_remote(remote: RemoteStore, triples: Iterable[tuple]) -> None:
-    """Load ``triples``, the ontology and the thesaurus into the remote graph (Graph Store Protocol)."""
-    data = ox.serialize((q.triple for q in ox_quads(triples)), format=ox.RdfFormat.N_TRIPLES)
-    remote.put(data, "application/n-triples", replace=True)
+class Chained:
+    """The concatenation of files as one binary reader (for Oxigraph's parser and HTTP bodies), without copying."""
+
+    def __init__(self, files: Iterable[Path]):
+        self.files = [Path(f) for f in files]
+        self.size = sum(f.stat().st_size for f in self.files)
+        self._open = None
+        self._next = 0
+
+    def __enter__(self) -> Chained:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def read(self, size: int = -1) -> bytes:
+        """Return up to ``size`` bytes (all that is left when negative); empty at the end."""
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read(1 << 20), b""))
+        while True:
+            if self._open is None:
+                if self._next == len(self.files):
+                    return b""
+                self._open = open(self.files[self._next], "rb")  # noqa: SIM115 (closed when exhausted)
+                self._next += 1
+            data = self._open.read(size)
+            if data:
+                return data
+            self._open.close()
+            self._open = None
+
+    def close(self) -> None:
+        """Close the file being read."""
+        if self._open is not None:
+            self._open.close()
+            self._open = None
+
+
+def write_remote(remote: RemoteStore, parts: list[Path]) -> None:
+    """Load the N-Triples ``parts``, the ontology and the thesaurus into the remote graph (Graph Store Protocol),
+    streaming the files as one request body."""
+    with Chained(parts) as body:
+        remote.put(body, "application/n-triples", replace=True, length=body.size)
     for name in ("ontology.ttl", "themes.ttl"):
         remote.put(resources.files("graph").joinpath(name).read_bytes(), "text/turtle", replace=False)
 
 
-def write_store(path: Path, triples: Iterable[tuple], meta: dict) -> None:
-    """Create a new store at ``path`` holding ``triples``, the ontology and the thesaurus (bulk load)."""
+def write_store(path: Path, parts: list[Path], meta: dict) -> None:
+    """Create a new store at ``path`` holding the N-Triples files ``parts`` (read in turn, never all in memory),
+    the ontology and the thesaurus (bulk load)."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     remote = remote_from_env()
     if remote is not None:
-        write_remote(remote, triples)
+        write_remote(remote, parts)
         meta = {**meta, "sparql": {"endpoint": remote.endpoint, "store": remote.store, "graph": remote.graph}}
         (path / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         return
     store = ox.Store(str(path / STORE_DIR))
-    store.bulk_extend(ox_quads(triples))
+    with Chained(parts) as data:
+        store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
     for name in ("ontology.ttl", "themes.ttl"):
         data = resources.files("graph").joinpath(name).read_bytes()
         store.bulk_load(data, format=ox.RdfFormat.TURTLE)
