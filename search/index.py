@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from search.analysis import analysed, segmenter, spans
 from search.errors import IndexMissing
 from search.schema import build_schema
 from search.substring import FILE as SUBSTRINGS
-from search.substring import SubstringIndex
-from search.units import Tagger, plan_units
+from search.substring import SubstringIndex, SubstringTable
+from search.units import Tagger
+from search.writer import RunCache, SegmentBuilder, analyse, code_version
 
 #: Written beside the index: the plans and themes it holds, for filters and facets.
 META = "plangraph-search.json"
@@ -21,47 +23,49 @@ META = "plangraph-search.json"
 WORDS = "words.txt"
 
 
-def document(unit: dict) -> dict:
-    """Return the whoosh document of one unit."""
-    return {
-        "id": unit["id"], "node_id": unit["node_id"], "group": unit["group"].encode(), "rank": unit["rank"],
-        "plan_id": unit["plan_id"], "plan": unit["plan"], "kind": unit["kind"], "chapter": unit["chapter"].encode(),
-        "number": unit["number"], "themes": ",".join(t["id"] for t in unit["themes"]),
-        "theme_list": ",".join(t["id"] for t in unit["themes"]).encode(),
-        "theme_data": unit["themes"], "path_data": unit["path"], "entity_type": unit.get("entity_type", ""),
-        "text": unit["text"], "title": unit["title"],
-        "body": unit["text"], "path": " ".join(unit["path"]),
-    }
+def build_index(plans, path: Path, tagger: Tagger | None = None, words: Iterable[str] = (),
+                cache: Path | None = None) -> None:
+    """Build the search index of ``plans`` (a list or an ``ingest.planset.PlanSet``) in the (fresh) directory ``path``.
 
-
-def substring_text(unit: dict) -> str:
-    """Return the text of a unit that exact substrings are searched in: its title and its text."""
-    return unit["text"] if unit["text"].startswith(unit["title"]) else f"{unit['title']}\n{unit['text']}"
-
-
-def build_index(plans: list, path: Path, tagger: Tagger | None = None, words: Iterable[str] = ()) -> None:
-    """Build the search index of ``plans`` in the (fresh) directory ``path``.
-
-    ``words`` are the words the build added to the segmenter (``ingest.segment.add_words``);
-    they are kept beside the index so a later query process cuts text the same way.
+    Plans are read one at a time.  ``words`` are the words the build added to the segmenter
+    (``ingest.segment.add_words``); they are kept beside the index so a later query process cuts
+    text the same way.  With ``cache`` (a directory kept between builds) each plan's analysis is
+    kept there under its key, so a rebuild analyses only the plans that changed.
     """
+    from ingest.planset import PlanSet
+
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     segmenter()  # load the user dictionary before the first word is indexed
     words = sorted(set(words))
     if words:
         (path / WORDS).write_text("\n".join(words) + "\n", encoding="utf-8")
-    ix = windex.create_in(str(path), build_schema())
-    themes: dict[str, str] = {}
-    texts: list[str] = []
-    with ix.writer(limitmb=256) as writer:
-        for plan in plans:
-            for unit in plan_units(plan, tagger):
-                writer.add_document(**document(unit))
-                texts.append(substring_text(unit))
-                themes.update((t["id"], t["label"]) for t in unit["themes"])
-    SubstringIndex.from_texts(texts).save(path)
-    meta = {"plans": [{"id": p.id, "title": p.title} for p in plans], "themes": themes}
+    plans = PlanSet.of(plans)
+    schema = build_schema()
+    ix = windex.create_in(str(path), schema)
+    runs = RunCache(cache, code_version(words))
+    table = SubstringTable()
+    listed = []
+    writer = ix.writer()
+    with tempfile.TemporaryDirectory(prefix="plangraph-postings-") as spill:
+        builder = SegmentBuilder(writer, tagger, Path(spill))
+        try:
+            for i, key in enumerate(plans.keys):
+                run = runs.get(key)
+                if run is None:
+                    run = analyse(plans[i], schema)
+                    runs.put(key, run)
+                builder.add(run)
+                table.add(run.texts)
+                listed.append({"id": run.plan_id, "title": run.title})
+            writer._flush_segment = builder.finish  # our postings instead of whoosh's (empty) pool
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+    table.index().save(path)
+    runs.prune()
+    meta = {"plans": listed, "themes": builder.themes}
     (path / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
 

@@ -74,19 +74,9 @@ class SubstringIndex:
     @classmethod
     def from_texts(cls, texts: list[str]) -> SubstringIndex:
         """Build the table of ``texts`` (one per unit, in document-number order)."""
-        postings: dict[str, array] = {}
-        folded = [fold(t) for t in texts]
-        for doc, low in enumerate(folded):
-            grams: set[str] = set()
-            for run in RUN.findall(low):
-                grams.update(run)
-                grams.update(map(add, run, run[1:]))  # the pairs, made in C
-            for gram in grams:
-                arr = postings.get(gram)
-                if arr is None:
-                    arr = postings[gram] = array("I")
-                arr.append(doc)
-        return cls(postings, folded)
+        table = SubstringTable()
+        table.add(texts)
+        return table.index()
 
     def save(self, path: Path) -> None:
         """Write the table into the index directory ``path``, a posting and a chunk of texts at a time.
@@ -204,6 +194,35 @@ class SubstringIndex:
                 total += idf * tf * (K1 + 1) / (tf + norm)
             out.append(boost * total)
         return out
+
+
+class SubstringTable:
+    """A substring table built a plan at a time: ``add`` the texts of each plan's units in order, then ``index``."""
+
+    def __init__(self):
+        self.postings: dict[str, array] = {}
+        self.texts: list[str] = []
+
+    def add(self, texts: list[str]) -> None:
+        """Add the texts of the next units (numbered after those already added)."""
+        postings = self.postings
+        base = len(self.texts)
+        folded = [fold(t) for t in texts]
+        for doc, low in enumerate(folded, base):
+            grams: set[str] = set()
+            for run in RUN.findall(low):
+                grams.update(run)
+                grams.update(map(add, run, run[1:]))  # the pairs, made in C
+            for gram in grams:
+                arr = postings.get(gram)
+                if arr is None:
+                    arr = postings[gram] = array("I")
+                arr.append(doc)
+        self.texts += folded
+
+    def index(self) -> SubstringIndex:
+        """Return the table of every text added."""
+        return SubstringIndex(self.postings, self.texts)
 
 
 class Substring(Query):
