@@ -30,7 +30,7 @@ import pyoxigraph as ox
 
 from graph import links, rows
 from graph.namespace import ENTITY_CLASS, NODE_CLASS, PG, PGID, PREFIXES, THEME
-from graph.store import Chained, write_store
+from graph.store import Chained, open_store, write_store
 from graph.themes import Thesaurus, load_thesaurus
 from ingest.model import Node, Plan
 from ingest.planset import PlanSet
@@ -490,12 +490,12 @@ def build_store(plans: Sequence[Plan], path: Path, cache: Path | None = None) ->
             "seconds": round(time.perf_counter() - started, 2)}
     try:
         write_store(path, parts, meta)
-        save_rows(path, parts, plans)
+        save_rows(path, plans)
     finally:
         parts[-1].unlink(missing_ok=True)
 
 
-def save_rows(path: Path, parts: list[Path], plans: Sequence[Plan]) -> None:
-    """Save the whole-graph query answers readers start from."""
-    with Chained(parts) as data:
-        rows.save(path, (tuple(q.triple) for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)))
+def save_rows(path: Path, plans: Sequence[Plan]) -> None:
+    """Save the whole-graph query answers readers start from, asking the loaded store (no triple in memory)."""
+    with open_store(path) as store:
+        rows.save_from_store(path, store, plans)
