@@ -357,7 +357,8 @@ def test_no_stack_trace_when_the_data_is_broken(hostile_data, tmp_path):
     (current / "plans" / "hostile-plan.json").write_text("{ not json", encoding="utf-8")
     app = create_app({"DATA_DIR": str(data)})
     assert not app.debug and not app.testing
-    for url, mime in (("/", "text/html"), ("/index.json", "application/json")):
+    # Pages load a plan's model when they show it (the home page lists plans from the build's catalog).
+    for url, mime in (("/plan/hostile-plan", "text/html"), ("/plan/hostile-plan.json", "application/json")):
         r = app.test_client().get(url)
         assert r.status_code == 500 and r.mimetype == mime
         body = r.get_data(as_text=True)

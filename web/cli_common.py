@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
 import click
 
 from ingest.model import Plan
-from web.datadir import DataDir, NoData, read_plans, resolve
+from web.datadir import DataDir, NoData, load_plan, plan_set, read_manifest, resolve
 
 
 def common(func: Callable) -> Callable:
@@ -41,7 +42,6 @@ class Session:
     def __init__(self, root: Path, as_json: bool):
         self.data = DataDir(root)
         self.as_json = as_json
-        self._plans: list[Plan] | None = None
 
     @property
     def build(self) -> Path:
@@ -50,15 +50,14 @@ class Session:
         except NoData as exc:
             raise click.ClickException(str(exc)) from exc
 
-    def plans(self) -> list[Plan]:
-        """Return every plan of the live build."""
-        if self._plans is None:
-            self._plans = read_plans(self.build)
-        return self._plans
+    def plans(self) -> Sequence[Plan]:
+        """Return every plan of the live build, each loaded from its model file when it is reached."""
+        return plan_set(self.build)
 
     def plan(self, ref: str) -> Plan:
-        """Return the plan whose id is ``ref`` or whose title contains it uniquely."""
-        return find_plan(self.plans(), ref)
+        """Return the plan whose id is ``ref`` or whose title contains it uniquely (only that plan is loaded)."""
+        listed = [SimpleNamespace(**p) for p in read_manifest(self.build)["plans"]]
+        return load_plan(self.build, find_plan(listed, ref).id)
 
     def emit(self, data: dict, render: Callable[[dict], str]) -> None:
         """Print ``data`` as JSON with --json, else as the readable text ``render`` makes."""
@@ -68,7 +67,7 @@ class Session:
             click.echo(render(data))
 
 
-def find_plan(plans: list[Plan], ref: str) -> Plan:
+def find_plan(plans: Sequence, ref: str):
     """Resolve a plan by id, file name or a unique part of its title."""
     for plan in plans:
         if ref in (plan.id, plan.source):

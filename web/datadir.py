@@ -4,7 +4,7 @@ Layout::
 
     DATA/
       CURRENT              name of the live build (replaced atomically)
-      builds/<name>/       manifest.json, plans/<id>.json, graph/, index/
+      builds/<name>/       manifest.json, catalog.sqlite, plans/<id>.json, graph/, index/
       cache/               parsed plans by file hash, for incremental builds
 
 Readers resolve ``CURRENT`` once per request (or per command) and read only
@@ -18,9 +18,12 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ingest.model import Plan
+from ingest.planset import PlanSet, plan_key
+from web.catalog import write_catalog
 
 ENV_VAR = "PLANGRAPH_DATA"
 DEFAULT = "instance"
@@ -103,18 +106,39 @@ def published_at(build: Path) -> float:
         return build.stat().st_mtime
 
 
-def write_plans(build: Path, plans: list[Plan]) -> None:
-    """Write each plan's model and the manifest into a build directory."""
-    (build / "plans").mkdir(parents=True, exist_ok=True)
-    for plan in plans:
-        (build / "plans" / f"{plan.id}.json").write_text(
-            json.dumps(plan.to_dict(), ensure_ascii=False), encoding="utf-8"
-        )
-    manifest = {
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "plans": [{**p.summary(), "sha256": p.sha256} for p in plans],
-    }
+def write_plans(build: Path, plans: Sequence[Plan]) -> None:
+    """Write each plan's model, the manifest and the catalog (``web.catalog``) into a build directory.
+
+    ``plans`` is a list of models or a :class:`PlanSet`, whose model files are hard-linked into the build
+    (copied across file systems) instead of serialised again; either way one plan is in memory at a time.
+    """
+    folder = build / "plans"
+    folder.mkdir(parents=True, exist_ok=True)
+    keyed = PlanSet.of(plans)
+    listed: list[dict] = []
+
+    def each() -> Iterator[Plan]:
+        for index, (key, plan) in enumerate(keyed.items()):
+            target = folder / f"{plan.id}.json"
+            if isinstance(keyed, PlanSet):
+                link_or_copy(keyed.paths[index], target)
+            else:
+                target.write_text(json.dumps(plan.to_dict(), ensure_ascii=False), encoding="utf-8")
+            listed.append({**plan.summary(), "sha256": plan.sha256, "key": key})
+            yield plan
+
+    write_catalog(build, each())
+    manifest = {"built_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "plans": listed}
     (build / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link ``source`` as ``target``, or copy it where links are not possible (another file system)."""
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def read_manifest(build: Path) -> dict:
@@ -122,9 +146,22 @@ def read_manifest(build: Path) -> dict:
     return json.loads((build / "manifest.json").read_text(encoding="utf-8"))
 
 
+def plan_path(build: Path, plan_id: str) -> Path:
+    """The model file of one plan of a build."""
+    return build / "plans" / f"{plan_id}.json"
+
+
+def load_plan(build: Path, plan_id: str) -> Plan:
+    """Load one plan model of a build."""
+    return Plan.from_dict(json.loads(plan_path(build, plan_id).read_text(encoding="utf-8")))
+
+
 def read_plans(build: Path) -> list[Plan]:
-    """Load every plan model of a build, in manifest order."""
-    return [
-        Plan.from_dict(json.loads((build / "plans" / f"{p['id']}.json").read_text(encoding="utf-8")))
-        for p in read_manifest(build)["plans"]
-    ]
+    """Load every plan model of a build, in manifest order (all in memory: prefer :func:`plan_set`)."""
+    return [load_plan(build, p["id"]) for p in read_manifest(build)["plans"]]
+
+
+def plan_set(build: Path) -> PlanSet:
+    """The plans of a build as a :class:`PlanSet`, loaded one at a time, keyed as the build was given them."""
+    entries = read_manifest(build)["plans"]
+    return PlanSet((p.get("key") or plan_key(load_plan(build, p["id"])), plan_path(build, p["id"])) for p in entries)

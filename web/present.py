@@ -97,7 +97,14 @@ def segments(text: str, offset: int, marks: list[tuple[int, int, str, str]]) -> 
 
 
 def plan_counts(plan: Plan) -> dict:
-    """Return the plan's metadata with counts of nodes, tasks, goals, targets, entities."""
+    """Return the plan's metadata with counts of nodes, tasks, goals, targets, entities.
+
+    A plan of a served build (``web.state.PlanRef``) carries these counts from build time, so listing
+    many plans loads none of them.
+    """
+    listing = getattr(plan, "listing", None)
+    if isinstance(listing, dict):
+        return dict(listing)
     nodes = list(plan.walk())
     return {
         **plan.summary(),

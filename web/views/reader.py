@@ -16,7 +16,8 @@ bp = Blueprint("reader", __name__)
 @page("reader.html")
 def plan(plan_id: str) -> dict:
     """The whole plan: metadata, table of contents, and every node with its marked-up text."""
-    item = corpus().plan(plan_id)
+    data = corpus()
+    ref, item = data.plan(plan_id), data.model(plan_id)
     marks = mention_marks(item)
     targets_by_node: dict[str, list] = {}
     for target in item.targets:
@@ -27,7 +28,7 @@ def plan(plan_id: str) -> dict:
     nodes = [node_view(item, node, path, marks, targets_by_node, tables_by_node)
              for node, path in item.walk_with_path()]
     return {
-        "plan": plan_counts(item),
+        "plan": plan_counts(ref),
         "toc": [n for n in nodes if n["heading"]],
         "nodes": nodes,
     }

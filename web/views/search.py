@@ -8,7 +8,7 @@ from flask import Blueprint, Response, request
 from markupsafe import Markup, escape
 
 from ingest.model import NODE_KINDS
-from web.present import anchor, citation, kind_label, short_title
+from web.present import anchor, kind_label
 from web.render import csv_download, int_param, page
 from web.state import Corpus, corpus
 
@@ -63,10 +63,10 @@ def search() -> dict:
 
 def plan_id(data: Corpus, ref: str) -> str:
     """Accept a plan's id or its full title (facet values are titles); return the id."""
-    for plan in data.plans:
-        if ref in (plan.id, plan.title):
-            return plan.id
-    return data.plan(ref).id
+    if ref in data.by_id:
+        return ref
+    titled = next((p for p in data.plans if p.title == ref), None)
+    return titled.id if titled is not None else data.plan(ref).id
 
 
 def run(data: Corpus, query: str, filters: dict, limit: int, number: int, explain: bool = False) -> dict:
@@ -91,8 +91,8 @@ FILTERABLE = ("plan", "kind", "theme")
 
 def facet_view(data: Corpus, facets: dict) -> list[dict]:
     """Facets as [{"name","label","filter","values":[{"value","label","count"}]}] for both renderers."""
-    titles = {p.title: p.id for p in data.plans}
-    shorts = {p.title: short_title(p) for p in data.plans}
+    titles = {title: p.id for title, p in data.by_title.items()}
+    shorts = {title: p.listing["short_title"] for title, p in data.by_title.items()}
     out = []
     for name, values in facets.items():
         pairs = values.items() if isinstance(values, dict) else values
@@ -108,14 +108,14 @@ def facet_view(data: Corpus, facets: dict) -> list[dict]:
 
 
 def decorate(data: Corpus, hit: dict) -> dict:
-    """Add the reader link, the citation and the kind label to a hit."""
-    found = data.nodes.get(hit.get("id", ""))
+    """Add the reader link, the citation and the kind label to a hit (from the catalog: no plan is loaded)."""
+    node_id = hit.get("id", "")
+    found = data.node_info(node_id) if isinstance(node_id, str) else None
     if found:
-        plan, node, path = found
-        hit.setdefault("url", f"/plan/{plan.id}#{anchor(node.id)}")
-        hit.setdefault("citation", citation(plan, node, path))
-        hit.setdefault("path", [p.title for p in path])
-        hit.setdefault("plan_id", plan.id)
+        hit.setdefault("url", f"/plan/{found['plan']}#{anchor(node_id)}")
+        hit.setdefault("citation", found["citation"])
+        hit.setdefault("path", found["path"])
+        hit.setdefault("plan_id", found["plan"])
     hit["kind_label"] = kind_label(hit.get("kind", ""))
     return hit
 
@@ -124,9 +124,7 @@ def fallback_search(data: Corpus, query: str, filters: dict, limit: int, number:
     """Plain substring search over node texts, used only while no search index can be opened."""
     words = [w for w in query.split() if w]
     hits = []
-    for plan, node, path in data.nodes.values():
-        if filters["plan"] and plan.id != filters["plan"]:
-            continue
+    for plan, node, path in fallback_nodes(data, filters["plan"]):
         if filters["kind"] and node.kind != filters["kind"]:
             continue
         score = sum(node.text.count(w) for w in words)
@@ -138,6 +136,15 @@ def fallback_search(data: Corpus, query: str, filters: dict, limit: int, number:
     pages = math.ceil(len(hits) / limit)
     return {"query": query, "total": len(hits), "expanded": [], "facets": {},
             "hits": hits[(number - 1) * limit: number * limit], "page": number, "pages": pages}
+
+
+def fallback_nodes(data: Corpus, only: str | None):
+    """Every (plan, node, ancestors) of the build, or of one plan, loading one plan model at a time."""
+    for ref in data.plans:
+        if only is None or ref.id == only:
+            plan = ref.model()
+            for node, path in plan.walk_with_path():
+                yield plan, node, path
 
 
 def mark(text: str, words: list[str], width: int = 160) -> Markup:

@@ -7,6 +7,7 @@ be found again; the uploaded file itself is kept in DATA/uploads/.
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 import threading
@@ -18,6 +19,8 @@ from flask import Blueprint, current_app, redirect, request, url_for
 from werkzeug.utils import secure_filename
 
 from ingest import SUPPORTED_SUFFIXES, IngestError, parse_file
+from ingest.planset import PlanSet, plan_key
+from web.datadir import plan_set
 from web.errors import BadParameter, Forbidden, NotFound
 from web.render import page
 from web.state import data_dir
@@ -84,7 +87,7 @@ def validate(path: Path):
         raise BadParameter("文件中没有识别出任何条目，可能不是规划文件。")
     from web.state import corpus
 
-    if any(p.id == plan.id for p in corpus().plans):
+    if plan.id in corpus().by_id:
         raise BadParameter(f"已有编号为“{plan.id}”的规划；请改名后再上传。")
     return plan
 
@@ -101,20 +104,28 @@ def start_job(app, plan, kept: Path) -> dict:
 def run_job(app, job: dict, plan, kept: Path) -> None:
     """Rebuild from the live build's plans plus the new one; on failure remove the kept file too."""
     from web.build import publish_plans
-    from web.datadir import read_plans
 
     with app.app_context(), REBUILD_LOCK:
         data = data_dir()
         try:
-            plans = read_plans(data.require())
-            if any(p.id == plan.id for p in plans):
-                raise ValueError(f"已有编号为“{plan.id}”的规划。")
-            job["step"] = "构建知识图谱与检索索引"
-            publish_plans([*plans, plan], data, progress=lambda step: job.update(step=step))
+            with tempfile.TemporaryDirectory() as tmp:
+                plans = with_new_plan(data.require(), plan, Path(tmp))
+                job["step"] = "构建知识图谱与检索索引"
+                publish_plans(plans, data, progress=lambda step: job.update(step=step))
             job.update(state="done", step="完成")
         except Exception as exc:  # the job page shows the failure; the live build is untouched
             kept.unlink(missing_ok=True)
             job.update(state="failed", step="失败", error=str(exc))
+
+
+def with_new_plan(build: Path, plan, folder: Path) -> PlanSet:
+    """The live build's plans (read one at a time from its model files) and the new plan, stored in ``folder``."""
+    current = plan_set(build)
+    if any(path.stem == plan.id for path in current.paths):
+        raise ValueError(f"已有编号为“{plan.id}”的规划。")
+    path = folder / f"{plan.id}.json"
+    path.write_text(json.dumps(plan.to_dict(), ensure_ascii=False), encoding="utf-8")
+    return PlanSet([*zip(current.keys, current.paths, strict=True), (plan_key(plan), path)])
 
 
 @bp.route("/upload/<job_id>")

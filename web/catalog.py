@@ -1,0 +1,170 @@
+"""The catalog of a build: which plan holds each node and entity, written once so readers never load every plan.
+
+A server answering for thousands of plans cannot hold every plan model (a
+model takes about half a megabyte in memory), nor walk them all to find one
+node.  At build time :func:`write_catalog` writes ``catalog.sqlite`` beside
+``manifest.json``: one row per plan (listing fields and counts), per node (its
+plan, kind, citation and breadcrumb), per entity and plan, and per mention
+(node → entity).  :class:`Catalog` answers lookups from that file without
+loading any plan; the models themselves are loaded one at a time on demand.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from ingest.model import Plan
+from web.present import citation, plan_counts
+
+FILE = "catalog.sqlite"
+#: Bump when the tables change; a build whose catalog has another version is catalogued again in memory.
+VERSION = 1
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE plans (ord INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, title TEXT NOT NULL, counts TEXT NOT NULL);
+CREATE TABLE nodes (id TEXT PRIMARY KEY, plan INTEGER NOT NULL, kind TEXT NOT NULL, label TEXT NOT NULL,
+                    citation TEXT NOT NULL, path TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE entities (id TEXT NOT NULL, plan INTEGER NOT NULL, pos INTEGER NOT NULL, label TEXT NOT NULL,
+                       type TEXT NOT NULL, mentions INTEGER NOT NULL, PRIMARY KEY (id, plan, pos)) WITHOUT ROWID;
+CREATE TABLE mentions (node TEXT NOT NULL, entity TEXT NOT NULL, PRIMARY KEY (node, entity)) WITHOUT ROWID;
+"""
+
+
+def write_catalog(build: Path, plans: Iterable[Plan]) -> None:
+    """Write ``catalog.sqlite`` for ``plans`` (in manifest order) into a build directory."""
+    path = build / FILE
+    path.unlink(missing_ok=True)
+    db = sqlite3.connect(path)
+    try:
+        fill(db, plans)
+    finally:
+        db.close()
+
+
+def fill(db: sqlite3.Connection, plans: Iterable[Plan]) -> None:
+    """Create the tables in ``db`` and add one plan at a time."""
+    db.executescript(SCHEMA)
+    db.execute("INSERT INTO meta VALUES ('version', ?)", (str(VERSION),))
+    for ord_, plan in enumerate(plans):
+        add_plan(db, ord_, plan)
+    db.commit()
+
+
+def add_plan(db: sqlite3.Connection, ord_: int, plan: Plan) -> None:
+    """Add one plan's rows."""
+    db.execute("INSERT INTO plans VALUES (?, ?, ?, ?)",
+               (ord_, plan.id, plan.title, json.dumps(plan_counts(plan), ensure_ascii=False)))
+    # A node id given twice keeps its last node, as a dict filled in plan order would.
+    db.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?)", (
+        (node.id, ord_, node.kind, node.title or node.text[:40], citation(plan, node, path),
+         json.dumps([p.title for p in path], ensure_ascii=False))
+        for node, path in plan.walk_with_path()))
+    db.executemany("INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?)", (
+        (e.id, ord_, pos, e.label, e.type, len(e.mentions)) for pos, e in enumerate(plan.entities)))
+    db.executemany("INSERT OR IGNORE INTO mentions VALUES (?, ?)", (
+        (m.node_id, e.id) for e in plan.entities for m in e.mentions))
+
+
+class Catalog:
+    """Read-only lookups in a build's catalog; one connection shared by the server's threads under a lock."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, build: Path, plans: Iterable[Plan] | None = None) -> Catalog:
+        """Open the build's catalog file; builds made before catalogs existed are catalogued in memory from
+        ``plans`` (a callable's result is only asked for then)."""
+        path = build / FILE
+        if path.exists():
+            db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            if db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone() == (str(VERSION),):
+                return cls(db)
+            db.close()
+        db = sqlite3.connect(":memory:", check_same_thread=False)
+        fill(db, plans() if callable(plans) else plans or [])
+        return cls(db)
+
+    def _all(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def _one(self, sql: str, args: tuple = ()) -> tuple | None:
+        with self._lock:
+            return self._db.execute(sql, args).fetchone()
+
+    def plans(self) -> list[tuple[str, str, dict]]:
+        """Every plan as (id, title, counts), in manifest order."""
+        return [(pid, title, json.loads(counts))
+                for pid, title, counts in self._all("SELECT id, title, counts FROM plans ORDER BY ord")]
+
+    def node(self, node_id: str) -> dict | None:
+        """A node's plan id, kind, label, citation and breadcrumb titles, or None."""
+        row = self._one("SELECT p.id, n.kind, n.label, n.citation, n.path FROM nodes n JOIN plans p ON p.ord = n.plan "
+                        "WHERE n.id = ?", (node_id,))
+        if row is None:
+            return None
+        plan, kind, label, cite, path = row
+        return {"plan": plan, "kind": kind, "label": label, "citation": cite, "path": json.loads(path)}
+
+    def has_node(self, node_id: str) -> bool:
+        return self._one("SELECT 1 FROM nodes WHERE id = ?", (node_id,)) is not None
+
+    def node_ids(self) -> list[str]:
+        """Every node id (for the rare caller that walks them all)."""
+        return [row[0] for row in self._all("SELECT id FROM nodes")]
+
+    def nodes_of_kind(self, kind: str) -> list[tuple[str, str, str]]:
+        """(node id, label, plan id) of every node of one kind, in plan order."""
+        return self._all("SELECT n.id, n.label, p.id FROM nodes n JOIN plans p ON p.ord = n.plan "
+                         "WHERE n.kind = ? ORDER BY n.plan", (kind,))
+
+    def entity_plans(self, entity_id: str) -> list[str]:
+        """The ids of the plans that mention an entity, in manifest order."""
+        return [row[0] for row in self._all("SELECT p.id FROM entities e JOIN plans p ON p.ord = e.plan "
+                                            "WHERE e.id = ? GROUP BY e.plan ORDER BY e.plan", (entity_id,))]
+
+    def entity(self, entity_id: str) -> dict | None:
+        """An entity's label, type, plan ids and number of mentions, or None."""
+        rows = self._all("SELECT p.id, e.label, e.type, e.mentions FROM entities e JOIN plans p ON p.ord = e.plan "
+                         "WHERE e.id = ? ORDER BY e.plan, e.pos", (entity_id,))
+        if not rows:
+            return None
+        return {"id": entity_id, "label": rows[0][1], "type": rows[0][2],
+                "plans": list(dict.fromkeys(r[0] for r in rows)), "mentions": sum(r[3] for r in rows)}
+
+    def entity_ids(self) -> list[str]:
+        """Every entity id, in order of first appearance."""
+        return [row[0] for row in self._all("SELECT id FROM entities GROUP BY id ORDER BY MIN(plan * 1000000 + pos)")]
+
+    def entities_in(self, node_ids: Iterable[str]) -> dict[str, int]:
+        """How many of ``node_ids`` mention each entity."""
+        counts: dict[str, int] = {}
+        ids = list(dict.fromkeys(node_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start: start + 500]
+            marks = ",".join("?" * len(chunk))
+            for entity, count in self._all(f"SELECT entity, COUNT(*) FROM mentions WHERE node IN ({marks}) "
+                                           "GROUP BY entity", tuple(chunk)):
+                counts[entity] = counts.get(entity, 0) + count
+        return counts
+
+    def top_entities(self, types: tuple[str, ...], limit: int) -> list[dict]:
+        """The most mentioned entities of some types, one per label: an entity's count is its mentions in one
+        plan; ties keep plan order, then the plan's entity order."""
+        marks = ",".join("?" * len(types))
+        rows = self._all(
+            "SELECT id, label, type, mentions FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY label "
+            f"ORDER BY mentions DESC, plan, pos) AS r FROM entities WHERE type IN ({marks})) "
+            "WHERE r = 1 ORDER BY mentions DESC, plan, pos LIMIT ?", (*types, limit))
+        return [{"id": i, "label": label, "type": kind, "mentions": n} for i, label, kind, n in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
