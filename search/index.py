@@ -40,7 +40,7 @@ def build_index(plans, path: Path, tagger: Tagger | None = None, words: Iterable
     words = sorted(set(words))
     if words:
         (path / WORDS).write_text("\n".join(words) + "\n", encoding="utf-8")
-    plans = PlanSet.of(plans)
+    keys = PlanSet.of(plans).keys if cache is not None else [None] * len(plans)  # keys cost a digest per plan
     schema = build_schema()
     ix = windex.create_in(str(path), schema)
     runs = RunCache(cache, code_version(words))
@@ -50,11 +50,12 @@ def build_index(plans, path: Path, tagger: Tagger | None = None, words: Iterable
     with tempfile.TemporaryDirectory(prefix="plangraph-postings-") as spill:
         builder = SegmentBuilder(writer, tagger, Path(spill))
         try:
-            for i, key in enumerate(plans.keys):
-                run = runs.get(key)
+            for i, key in enumerate(keys):
+                run = runs.get(key) if key else None
                 if run is None:
                     run = analyse(plans[i], schema)
-                    runs.put(key, run)
+                    if key:
+                        runs.put(key, run)
                 builder.add(run)
                 table.add(run.texts)
                 listed.append({"id": run.plan_id, "title": run.title})

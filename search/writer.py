@@ -23,10 +23,10 @@ import hashlib
 import heapq
 import marshal
 import os
-import pickle
 import tempfile
 from array import array
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 
 from whoosh.system import pack_uint
@@ -44,6 +44,8 @@ SOURCES = ("analysis.py", "units.py", "writer.py", "schema.py")
 
 #: One field's postings: term bytes -> (unit numbers, weights, encoded values).
 Postings = dict[bytes, tuple[list[int], list[float], list[bytes]]]
+#: The layout of a cached run (``Run.dumps``).
+FORMAT = 1
 
 
 def document(unit: dict) -> dict:
@@ -78,41 +80,52 @@ def fast_fields(schema) -> dict[str, tuple[bool, bool, float]]:
     return out
 
 
-def word_postings(value: str, subwords: bool, positions: bool, boost: float, fmt) -> tuple[int, list]:
-    """Return a word field's length and its (term bytes, weight, value) triples as ``Format.word_values`` has them."""
-    poses: dict[str, list[int]] = {}
-    for text, pos, _start, _end in analysed(value, subwords):
-        found = poses.get(text)
-        if found is None:
-            poses[text] = [pos]
-        else:
-            found.append(pos)
-    out = []
-    length = 0
-    for word, where in poses.items():
-        n = len(where)
-        length += n
-        out.append((word.encode("utf-8"), float(n) * boost, fmt.encode(where) if positions else _freq(fmt, n)))
-    return length, out
+class Packed(dict):
+    """Frequencies -> the value ``Frequency.word_values`` encodes for them, made once each."""
 
-
-def _freq(fmt, n: int) -> bytes:
-    """Return the value ``Frequency.word_values`` encodes for a word seen ``n`` times."""
-    return pack_uint(n)
+    def __missing__(self, n: int) -> bytes:
+        self[n] = value = pack_uint(n)
+        return value
 
 
 class Run:
-    """One plan's analysis: its documents (without themes), their word-field lengths, postings and texts."""
+    """One plan's analysis: its documents (without themes), word-field lengths, postings and substring texts.
+
+    Postings are flat, per field: the terms, how many units hold each, then those units (local
+    numbers), the word's frequency in each and, for fields with positions, the encoded positions.
+    """
 
     def __init__(self, plan_id: str, title: str, docs: list[dict], texts: list[str], theme_texts: list[str],
-                 lengths: dict[str, list[int]], postings: dict[str, Postings]):
+                 lengths: dict[str, array], postings: dict[str, tuple]):
         self.plan_id, self.title = plan_id, title
         self.docs, self.texts, self.theme_texts = docs, texts, theme_texts
         self.lengths, self.postings = lengths, postings
 
-    def count(self) -> int:
-        """Return the number of postings held."""
-        return sum(len(v[0]) for field in self.postings.values() for v in field.values())
+    def dumps(self) -> bytes:
+        """Return the run as bytes (``marshal``: plain data only)."""
+        lengths = {name: a.tobytes() for name, a in self.lengths.items()}
+        postings = {name: (terms, counts.tobytes(), docs.tobytes(), freqs.tobytes(), values)
+                    for name, (terms, counts, docs, freqs, values) in self.postings.items()}
+        return marshal.dumps((FORMAT, self.plan_id, self.title, self.docs, self.texts, self.theme_texts,
+                              lengths, postings))
+
+    @classmethod
+    def loads(cls, data: bytes) -> Run:
+        """Return the run ``dumps`` wrote."""
+        fmt, plan_id, title, docs, texts, theme_texts, lengths, postings = marshal.loads(data)
+        if fmt != FORMAT:
+            raise ValueError(f"run format {fmt!r}")
+        return cls(plan_id, title, docs, texts, theme_texts,
+                   {name: uints(raw) for name, raw in lengths.items()},
+                   {name: (terms, uints(counts), uints(docs), uints(freqs), values)
+                    for name, (terms, counts, docs, freqs, values) in postings.items()})
+
+
+def uints(raw: bytes) -> array:
+    """Return an array of unsigned ints from its bytes."""
+    out = array("I")
+    out.frombytes(raw)
+    return out
 
 
 def analyse(plan, schema) -> Run:
@@ -120,21 +133,40 @@ def analyse(plan, schema) -> Run:
     fields = fast_fields(schema)
     units = plan_units(plan, None)
     docs = [document(u) for u in units]
-    lengths: dict[str, list[int]] = {name: [] for name in fields}
-    postings: dict[str, Postings] = {name: {} for name in fields}
-    for d, doc in enumerate(docs):
-        for name, (subwords, positions, boost) in fields.items():
-            length, items = word_postings(doc[name], subwords, positions, boost, schema[name].format)
-            lengths[name].append(length)
-            table = postings[name]
-            for term, weight, value in items:
-                found = table.get(term)
+    lengths = {name: array("I") for name in fields}
+    postings = {}
+    for name, (subwords, positions, _boost) in fields.items():
+        encode, encoded = getattr(schema[name].format, "encode", None), {}
+        table: dict[str, tuple[list, list, list]] = {}
+        for d, doc in enumerate(docs):
+            poses: dict[str, list[int]] = {}
+            for text, pos, _start, _end in analysed(doc[name], subwords):
+                found = poses.get(text)
                 if found is None:
-                    table[term] = ([d], [weight], [value])
+                    poses[text] = [pos]
                 else:
-                    found[0].append(d)
-                    found[1].append(weight)
-                    found[2].append(value)
+                    found.append(pos)
+            length = 0
+            for word, where in poses.items():
+                n = len(where)
+                length += n
+                entry = table.get(word)
+                if entry is None:
+                    entry = table[word] = ([], [], [])
+                entry[0].append(d)
+                entry[1].append(n)
+                if positions:
+                    key = tuple(where)
+                    value = encoded.get(key)
+                    if value is None:
+                        value = encoded[key] = encode(where)
+                    entry[2].append(value)
+            lengths[name].append(length)
+        entries = table.values()
+        postings[name] = ([w.encode("utf-8") for w in table], array("I", (len(e[0]) for e in entries)),
+                          array("I", chain.from_iterable(e[0] for e in entries)),
+                          array("I", chain.from_iterable(e[1] for e in entries)),
+                          list(chain.from_iterable(e[2] for e in entries)) if positions else None)
     return Run(plan.id, plan.title, docs, [substring_text(u) for u in units],
                [f"{u['title']} {u['text']}" for u in units], lengths, postings)
 
@@ -177,9 +209,8 @@ class RunCache:
         f = self.file(key)
         self.used.add(f.name)
         try:
-            with open(f, "rb") as fh:
-                return pickle.load(fh)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+            return Run.loads(f.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
             return None
 
     def put(self, key: str, run: Run) -> None:
@@ -190,7 +221,7 @@ class RunCache:
         self.used.add(f.name)
         fd, tmp = tempfile.mkstemp(dir=self.path, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(run, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(run.dumps())
         os.replace(tmp, f)
 
     def prune(self) -> None:
@@ -218,64 +249,77 @@ class SegmentBuilder:
         self.spills: list[Path] = []
         self.spill_dir = spill_dir
         self.themes: dict[str, str] = {}
+        self.packed = Packed()
+        self._indexed: dict[tuple, list] = {}
+        schema = self.schema
+        #: Per field, in whoosh's order (sorted names): the field, stored?, its column, has a length?
+        self.spec = [(name, schema[name], schema[name].stored, schema[name].column_type, name in self.lengths)
+                     for name in self.names]
+        self.other = [(name, schema[name]) for name in self.names if name not in self.fast and schema[name].indexed]
 
     def add(self, run: Run) -> None:
         """Write the documents of one plan and hold its postings (numbered after the plans before it)."""
-        schema, base, fast = self.schema, self.docnum, self.fast
-        pdw = self.writer.perdocwriter
-        other = [name for name in self.names if name not in fast and schema[name].indexed]
+        base, pdw, held = self.docnum, self.writer.perdocwriter, self.postings
         for d, doc in enumerate(run.docs):
             themes = themes_of(self.tagger, run.theme_texts[d])
             self.themes.update((t["id"], t["label"]) for t in themes)
             doc = with_themes(doc, themes)
             docnum = base + d
             pdw.start_doc(docnum)
-            lengths = {name: run.lengths[name][d] for name in fast}
-            for name in other:  # the few short fields whoosh analyses itself
-                field = schema[name]
+            lengths = {name: run.lengths[name][d] for name in self.fast}
+            for name, field in self.other:  # the few short fields whoosh analyses itself
                 length = 0
-                table = self.postings.setdefault(name, {})
-                for tbytes, freq, weight, vbytes in field.index(doc[name]):
-                    if field.scorable:
-                        length += freq
-                    self._hold(table, tbytes, docnum, weight, vbytes)
-                lengths[name] = length
-            for name in self.names:
-                field = schema[name]
+                table = held.setdefault(name, {})
+                for tbytes, freq, weight, vbytes in self.indexed(name, field, doc[name]):
+                    length += freq
+                    found = table.get(tbytes)
+                    if found is None:
+                        table[tbytes] = ([docnum], [weight], [vbytes])
+                    else:
+                        found[0].append(docnum)
+                        found[1].append(weight)
+                        found[2].append(vbytes)
+                    self.held += 1
+                lengths[name] = length if field.scorable else 0
+            for name, field, stored, column, scorable in self.spec:
                 value = doc[name]
                 length = lengths.get(name, 0)
-                pdw.add_field(name, field, value if field.stored else None, length)
-                if name in self.lengths:
+                pdw.add_field(name, field, value if stored else None, length)
+                if scorable:
                     self.lengths[name].append(length)
-                if field.column_type:
-                    pdw.add_column_value(name, field.column_type, field.to_column_value(value))
+                if column:
+                    pdw.add_column_value(name, column, field.to_column_value(value))
             pdw.finish_doc()
-        for name, table in run.postings.items():
-            mine = self.postings.setdefault(name, {})
-            for term, (docs, weights, values) in table.items():
+        packed = self.packed
+        for name, (terms, counts, docs, freqs, values) in run.postings.items():
+            boost = self.fast[name][2]
+            mine = held.setdefault(name, {})
+            at = 0
+            for term, n in zip(terms, counts):
+                end = at + n
                 found = mine.get(term)
                 if found is None:
-                    mine[term] = ([base + d for d in docs], list(weights), list(values))
-                else:
-                    found[0].extend([base + d for d in docs])
-                    found[1].extend(weights)
-                    found[2].extend(values)
-                self.held += len(docs)
+                    found = mine[term] = ([], [], [])
+                found[0].extend(map(base.__add__, docs[at:end]))
+                found[1].extend(map(boost.__mul__, freqs[at:end]))
+                found[2].extend(values[at:end] if values is not None else map(packed.__getitem__, freqs[at:end]))
+                at = end
+            self.held += len(docs)
         self.docnum += len(run.docs)
         self.writer.docnum = self.docnum
         self.writer._added = True
         if self.held >= SPILL:
             self.spill()
 
-    def _hold(self, table: Postings, term: bytes, docnum: int, weight: float, value) -> None:
-        found = table.get(term)
+    def indexed(self, name: str, field, value) -> list:
+        """Return ``field.index(value)`` as a list, remembered per value (plan ids, kinds and themes repeat)."""
+        key = (name, value)
+        found = self._indexed.get(key)
         if found is None:
-            table[term] = ([docnum], [weight], [value])
-        else:
-            found[0].append(docnum)
-            found[1].append(weight)
-            found[2].append(value)
-        self.held += 1
+            if len(self._indexed) > 100_000:
+                self._indexed.clear()
+            found = self._indexed[key] = list(field.index(value))
+        return found
 
     def spill(self) -> None:
         """Write the postings held to a run file sorted by field and term, and forget them."""
