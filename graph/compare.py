@@ -10,8 +10,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from graph.outline import short_id
-from graph.rows import select as saved_rows
 from graph.store import GraphStore
+from graph.summary import summary
 from graph.themes import load_thesaurus
 
 Q_TAGS = """
@@ -38,26 +38,12 @@ SELECT ?item ?plan ?label ?text ?kind WHERE {
 } ORDER BY ?plan ?item"""
 
 
-def _tags(store: GraphStore) -> list[dict]:
-    """Return every theme tag with its item (cached per open store)."""
-    return store.cached("theme-tags", lambda: saved_rows(store, "tags", Q_TAGS))
-
-
-def _tags_by_theme(store: GraphStore) -> dict[str, list[tuple[int, dict]]]:
-    """Return the theme tags grouped by theme IRI, each with its position in ``_tags`` (cached per open store)."""
-
-    def group() -> dict[str, list[tuple[int, dict]]]:
-        out: dict[str, list[tuple[int, dict]]] = defaultdict(list)
-        for i, row in enumerate(_tags(store)):
-            out[row["theme"]].append((i, row))
-        return out
-
-    return store.cached("theme-tags-by-theme", group)
+THEME_NS = "https://w3id.org/plangraph/theme/"
 
 
 def _plans(store: GraphStore, refs: list[str] | None) -> list[dict]:
     """Return the plans to compare: all, or those whose id or title part is in ``refs``."""
-    rows = store.select(Q_PLANS)
+    rows = summary(store).plans()
     if not refs:
         return rows
     return [r for r in rows if any(ref in (r["id"], r["title"]) or ref in r["title"] for ref in refs)]
@@ -77,37 +63,43 @@ def _target(row: dict, fields: dict) -> dict:
             "comparator": f.get("comparator"), "baseline": f.get("baseline"), "evidence": row["ev"]}
 
 
-def _theme_entry(store: GraphStore, concept_ids: list[str], label: str, cid: str | None,
-                 plans: list[dict]) -> dict:
+def _by_theme(rows: dict) -> dict[str, list[tuple[int, dict]]]:
+    """Group a plan's theme tags by theme IRI, each with its position among the plan's tags."""
+    out: dict[str, list[tuple[int, dict]]] = defaultdict(list)
+    for i, row in enumerate(rows["tags"]):
+        out[row["theme"]].append((i, row))
+    return out
+
+
+def _theme_entry(concept_ids: list[str], label: str, cid: str | None, plans: list[dict],
+                 rows: dict[str, dict], grouped: dict[str, dict]) -> dict:
     """Collect the items and targets of each plan tagged with any of ``concept_ids``."""
-    wanted = {f"https://w3id.org/plangraph/theme/{c}" for c in concept_ids}
+    wanted = {THEME_NS + c for c in concept_ids}
     by_plan: dict[str, list[dict]] = defaultdict(list)
     targets: dict[str, list[dict]] = defaultdict(list)
-    fields = store.cached("target-fields",
-                          lambda: {r["t"]: r for r in saved_rows(store, "target-fields", Q_TARGET_FIELDS)})
-    seen = set()
-    grouped = _tags_by_theme(store)
-    # The tags of the wanted themes, in the order of the whole list (as one scan over it would meet them).
-    for _, row in sorted((pair for theme in wanted for pair in grouped.get(theme, [])), key=lambda pair: pair[0]):
-        if (row["plan"], row["item"]) in seen:
-            continue
-        seen.add((row["plan"], row["item"]))
-        if row["target"]:
-            targets[row["plan"]].append(_target(row, fields))
-        else:
-            by_plan[row["plan"]].append(_item(row))
+    for plan, tags in grouped.items():
+        seen = set()
+        # The plan's tags of the wanted themes in the plan's order (as one scan over its tags would meet them).
+        for _, row in sorted((pair for theme in wanted for pair in tags.get(theme, [])), key=lambda pair: pair[0]):
+            if row["item"] in seen:
+                continue
+            seen.add(row["item"])
+            if row["target"]:
+                targets[plan].append(_target(row, rows[plan]["fields"]))
+            else:
+                by_plan[plan].append(_item(row))
     return {"id": cid, "label": label,
             "plans": {p["title"]: by_plan.get(p["plan"], []) for p in plans},
             "targets": {p["title"]: targets.get(p["plan"], []) for p in plans}}
 
 
-def _free_text(store: GraphStore, word: str, plans: list[dict]) -> dict:
+def _free_text(word: str, plans: list[dict], rows: dict[str, dict]) -> dict:
     """Compare on a word the thesaurus does not know: the items whose text contains it."""
-    rows = store.cached("item-texts", lambda: saved_rows(store, "texts", Q_TEXT))
     by_plan: dict[str, list[dict]] = defaultdict(list)
-    for row in rows:
-        if word in row["text"]:
-            by_plan[row["plan"]].append(_item(row | {"ev": word}))
+    for plan, found in rows.items():
+        for row in found["texts"]:
+            if word in row["text"]:
+                by_plan[plan].append(_item(row | {"ev": word}))
     return {"id": None, "label": word, "plans": {p["title"]: by_plan.get(p["plan"], []) for p in plans},
             "targets": {p["title"]: [] for p in plans}}
 
@@ -116,31 +108,53 @@ def compare(store: GraphStore, themes: list[str], plans: list[str] | None = None
     """Compare plans on themes (any topic words, resolved through the thesaurus; none = every theme)."""
     thesaurus = load_thesaurus()
     chosen = _plans(store, plans)
+    rows = summary(store).compare_rows([p["plan"] for p in chosen])
+    grouped = {plan: _by_theme(found) for plan, found in rows.items()}
     entries = []
     if not themes:
-        used = {theme.rsplit("/", 1)[-1] for theme in _tags_by_theme(store)}
+        used = set(summary(store).get("used-themes"))
         for concept in thesaurus.concepts.values():
             family = thesaurus.descendants(concept.id)
             if used & set(family):
-                entries.append(_theme_entry(store, family, concept.label, concept.id, chosen))
+                entries.append(_theme_entry(family, concept.label, concept.id, chosen, rows, grouped))
     for word in themes:
         concepts = thesaurus.resolve(word)
         if not concepts:
-            entries.append(_free_text(store, word, chosen))
+            entries.append(_free_text(word, chosen, rows))
         for concept in concepts:
-            entries.append(_theme_entry(store, thesaurus.descendants(concept.id), concept.label, concept.id, chosen))
+            entries.append(_theme_entry(thesaurus.descendants(concept.id), concept.label, concept.id, chosen,
+                                        rows, grouped))
     return {"plans": [p["title"] for p in chosen], "themes": entries}
+
+
+def family_counts(tags: list[dict]) -> dict[str, int]:
+    """Return, per concept with a theme of its family among a plan's tags, how many items those tags have."""
+    thesaurus = load_thesaurus()
+    items: dict[str, set[str]] = defaultdict(set)
+    for row in tags:
+        items[row["theme"].removeprefix(THEME_NS)].add(row["item"])
+    counts = {}
+    for concept in thesaurus.concepts.values():
+        family = [items[c] for c in thesaurus.descendants(concept.id) if c in items]
+        if family:
+            counts[concept.id] = len(set().union(*family))
+    return counts
+
+
+def overview_of(plans: list[dict], counts: dict[str, dict[str, int]], used: set[str]) -> dict:
+    """Return the themes overview of every plan from each plan's ``family_counts`` and the themes used at all."""
+    thesaurus = load_thesaurus()
+    rows = []
+    for concept in thesaurus.concepts.values():
+        if used & set(thesaurus.descendants(concept.id)):
+            rows.append({"id": concept.id, "label": concept.label, "broader": concept.broader,
+                         "counts": {p["title"]: counts.get(p["plan"], {}).get(concept.id, 0) for p in plans}})
+    return {"plans": [p["title"] for p in plans], "themes": rows}
 
 
 def themes_overview(store: GraphStore) -> dict:
     """Return, per theme (with its narrower themes), how many items and targets each plan has on it."""
-    result = compare(store, [])
-    rows = []
-    for theme in result["themes"]:
-        concept = load_thesaurus().concepts[theme["id"]]
-        rows.append({"id": theme["id"], "label": theme["label"], "broader": concept.broader,
-                     "counts": {p: len(theme["plans"][p]) + len(theme["targets"][p]) for p in result["plans"]}})
-    return {"plans": result["plans"], "themes": rows}
+    return summary(store).get("overview")
 
 
 def write_xlsx(result: dict, path: Path) -> None:

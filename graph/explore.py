@@ -6,9 +6,10 @@ from collections import Counter
 
 from graph.errors import NotFound
 from graph.namespace import PGID
-from graph.outline import plan_index, short_id
+from graph.outline import find_entity, plan_index, short_id
 from graph.store import GraphStore
-from graph.views import knowledge_view
+from graph.summary import summary
+from graph.views import CLASSES, EDGE_PREDICATES, edges_between, node_info
 
 CONTEXT = 40
 Q_MENTIONS = """
@@ -19,13 +20,28 @@ SELECT ?m ?node ?surface ?start ?end ?plan ?label ?text WHERE {
 } ORDER BY ?plan ?start"""
 
 
+def _in_view(store: GraphStore, iris: list[str]) -> list[str]:
+    """Return those of ``iris`` that are nodes of the knowledge view (resources of a class it shows)."""
+    if not iris:
+        return []
+    values = " ".join(f"<{i}>" for i in iris)
+    found = {r["s"] for r in store.select(f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} ?s a ?type . "
+                                          f"FILTER(?type IN ({CLASSES})) }}")}
+    return [i for i in iris if i in found]
+
+
 def resolve_iri(store: GraphStore, ref: str) -> str:
     """Return the IRI of a resource given its id, full IRI, outline node id or an entity's name."""
-    view = knowledge_view(store)
-    for candidate in (ref, str(PGID) + ref, str(PGID) + "node/" + ref):
-        if candidate in view:
-            return candidate
-    return plan_index(store).find_entity(ref)["iri"]
+    candidates = [c for c in (ref, str(PGID) + ref, str(PGID) + "node/" + ref) if _iri_like(c)]
+    found = _in_view(store, candidates)
+    if found:
+        return found[0]
+    return find_entity(store, ref)["iri"]
+
+
+def _iri_like(text: str) -> bool:
+    """Tell whether ``text`` can be written as an IRI in a query."""
+    return ":" in text and not any(ch in text for ch in '<>"{}|\\^` \n\t')
 
 
 def _context(text: str | None, surface: str) -> str:
@@ -41,30 +57,44 @@ def _context(text: str | None, surface: str) -> str:
 
 def entity(store: GraphStore, ref: str) -> dict:
     """Return a project, place or organisation: label, kind, plans, mentioning passages and related entities."""
-    index = plan_index(store)
-    ent = index.find_entity(ref)
+    ent = find_entity(store, ref)
     rows = store.select(Q_MENTIONS % ent["iri"])
     passages = [{"node": short_id(r["node"]), "node_label": r["label"], "plan": r["plan"], "surface": r["surface"],
                  "start": r["start"], "end": r["end"], "context": _context(r["text"], r["surface"])} for r in rows]
     related: Counter = Counter()
-    for node in index.mentioned_in.get(ent["iri"], []):
+    known: dict[str, dict] = {}
+    tasks = []
+    for node, plan in summary(store).mentioned_in(ent["iri"]):
+        index = plan_index(store, plan)
         for other in index.mentions.get(node, []):
             if other["iri"] != ent["iri"]:
                 related[other["iri"]] += 1
-    view = knowledge_view(store)
-    located = [short_id(o) for _, o, k in view.out_edges(ent["iri"], keys=True) if k == "locatedIn"]
+                known[other["iri"]] = other
+        r = index.resources[node]
+        tasks.append({"id": r["id"], "label": r["label"], "plan": r["plan"]})
     return {"id": ent["id"], "label": ent["label"], "kind": ent["kind"], "aliases": ent["aliases"],
             "plans": sorted({p["plan"] for p in passages}), "mentions": passages,
-            "located_in": located,
-            "tasks": [{"id": index.resources[n]["id"], "label": index.resources[n]["label"],
-                       "plan": index.resources[n]["plan"]} for n in index.mentioned_in.get(ent["iri"], [])],
-            "related": [{"id": index.entities[i]["id"], "label": index.entities[i]["label"],
-                         "kind": index.entities[i]["kind"], "together": n} for i, n in related.most_common(20)]}
+            "located_in": [short_id(o) for o in located_in(store, ent["iri"])],
+            "tasks": tasks,
+            "related": [{"id": known[i]["id"], "label": known[i]["label"], "kind": known[i]["kind"], "together": n}
+                        for i, n in related.most_common(20)]}
+
+
+def located_in(store: GraphStore, iri: str) -> list[str]:
+    """Return the places the knowledge view links ``iri`` to (pg:locatedIn edges)."""
+    rows = store.select(f"SELECT ?o WHERE {{ <{iri}> pg:locatedIn ?o }}")
+    return _in_view(store, list(dict.fromkeys(r["o"] for r in rows)))
+
+
+def _neighbours(store: GraphStore, node: str) -> list[str]:
+    """Return the successors then the predecessors of a node in the knowledge view, as the view orders them."""
+    out = [r["o"] for r in store.select(f"SELECT ?o WHERE {{ VALUES ?p {{ {EDGE_PREDICATES} }} <{node}> ?p ?o }}")]
+    into = [r["s"] for r in store.select(f"SELECT ?s WHERE {{ VALUES ?p {{ {EDGE_PREDICATES} }} ?s ?p <{node}> }}")]
+    return _in_view(store, list(dict.fromkeys(out))) + _in_view(store, list(dict.fromkeys(into)))
 
 
 def neighbourhood(store: GraphStore, ref: str, depth: int = 1, limit: int = 80) -> dict:
     """Return the nodes and edges within ``depth`` steps of a resource (at most ``limit`` nodes)."""
-    view = knowledge_view(store)
     try:
         start = resolve_iri(store, ref)
     except NotFound:
@@ -73,14 +103,14 @@ def neighbourhood(store: GraphStore, ref: str, depth: int = 1, limit: int = 80) 
     for _ in range(max(depth, 0)):
         nxt = []
         for node in frontier:
-            for other in [*view.successors(node), *view.predecessors(node)]:
+            for other in _neighbours(store, node):
                 if other not in seen and len(order) < limit:
                     seen.add(other)
                     order.append(other)
                     nxt.append(other)
         frontier = nxt
-    nodes = [{"id": short_id(n), "label": view.nodes[n].get("label"), "category": view.nodes[n].get("category"),
-              "root": n == start} for n in order]
-    edges = [{"source": short_id(s), "target": short_id(o), "label": d.get("label"), "relation": k}
-             for s, o, k, d in view.subgraph(order).edges(keys=True, data=True)]
-    return {"root": short_id(start), "nodes": nodes, "edges": edges, "truncated": len(order) >= limit}
+    info = node_info(store, order)
+    nodes = [{"id": short_id(n), "label": info[n]["label"], "category": info[n]["category"], "root": n == start}
+             for n in order]
+    return {"root": short_id(start), "nodes": nodes, "edges": edges_between(store, order),
+            "truncated": len(order) >= limit}

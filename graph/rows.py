@@ -1,18 +1,16 @@
-"""Whole-graph query answers computed from the triples at build time and saved beside the store.
+"""The answers of the readers' queries computed in Python from triples, and saving them at build time.
 
-Trace, explore and compare start from a handful of queries over the whole graph
-(outline, entities, mentions, targets, links, theme tags). Oxigraph answers them
-in seconds at dozens of plans; the build already holds every triple, so it
-answers them in Python in a fraction of that and saves the rows, one pickle per
-query, in ``rows/``. Readers load only the rows they need; a build without them
-(or a query this module does not know) falls back to SPARQL. Each function here
-must return exactly what ``GraphStore.select`` returns for the query of the same
-name in ``graph.outline`` / ``graph.compare`` (``tests/test_graph.py`` checks it).
+Trace, explore and compare start from a handful of queries (outline, entities,
+mentions, targets, links, theme tags). At build time ``graph.summary`` fetches one
+plan's triples at a time from the loaded store and answers these queries for that
+plan here, in a fraction of the time Oxigraph takes over the whole graph. Each
+function must return exactly what ``GraphStore.select`` returns for the query of
+the same name in ``graph.outline`` / ``graph.compare``, restricted to the triples
+given (``tests/test_graph.py`` checks it plan by plan).
 """
 
 from __future__ import annotations
 
-import pickle
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from importlib import import_module
@@ -24,7 +22,6 @@ import pyoxigraph as ox
 from graph.namespace import PG, PREFIXES
 from graph.store import GraphStore, from_ox
 
-ROWS_DIR = "rows"
 P = str(PG._NS)
 TYPE = PREFIXES["rdf"] + "type"
 LABEL = PREFIXES["rdfs"] + "label"
@@ -189,17 +186,8 @@ ANSWERS: dict[str, Callable[[Facts], list[dict]]] = {
 }
 
 
-def save(path: Path, triples: Iterable[tuple]) -> None:
-    """Answer every known whole-graph query from ``triples`` and save the rows under ``path``."""
-    f = facts(triples)
-    folder = Path(path) / ROWS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, answer in ANSWERS.items():
-        (folder / f"{name}.pickle").write_bytes(pickle.dumps(answer(f), protocol=pickle.HIGHEST_PROTOCOL))
-
-
 def queries() -> dict[str, str]:
-    """Return the SPARQL query each saved answer stands for, by name."""
+    """Return the SPARQL query each answer function stands for, by name."""
     compare, outline = import_module("graph.compare"), import_module("graph.outline")  # they import this module
     return {"resources": outline.Q_RESOURCES, "mentions": outline.Q_MENTIONS, "entities": outline.Q_ENTITIES,
             "targets": outline.Q_TARGETS, "links": outline.Q_LINKS, "tags": compare.Q_TAGS,
@@ -207,17 +195,12 @@ def queries() -> dict[str, str]:
 
 
 def save_from_store(path: Path, store: GraphStore, plans: object = None) -> None:
-    """Save the answers readers start from, asking the loaded ``store`` (embedded or remote) instead of holding
-    every triple in memory; ``plans`` (a list or PlanSet of the plans built) is accepted for per-plan summaries."""
-    folder = Path(path) / ROWS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, query in queries().items():
-        (folder / f"{name}.pickle").write_bytes(pickle.dumps(store.select(query), protocol=pickle.HIGHEST_PROTOCOL))
+    """Save the per-plan summaries readers start from (``graph.summary``), asking the loaded ``store`` (embedded
+    or remote) one plan at a time instead of holding every triple; ``plans`` (a list or PlanSet) is not needed."""
+    import_module("graph.summary").save(Path(path), store)
 
 
-def select(store: GraphStore, name: str, query: str) -> list[dict]:
-    """Return the rows of a whole-graph query: those the build saved when there are, else the store's answer."""
-    saved = store.path / ROWS_DIR / f"{name}.pickle"
-    if saved.is_file():
-        return pickle.loads(saved.read_bytes())
-    return store.select(query)
+def save(path: Path, triples: Iterable[tuple] = ()) -> None:
+    """Save the summaries of the store just written under ``path`` (``triples`` are not needed any more)."""
+    with GraphStore(Path(path)) as store:
+        save_from_store(path, store)

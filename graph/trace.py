@@ -7,34 +7,35 @@ heading covers its own subtree.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 
 from graph.errors import Ambiguous, NotFound
 from graph.links import _core, phrase_score
-from graph.outline import OutlineIndex, plan_index
+from graph.outline import OutlineIndex, find_entity, plan_index
 from graph.store import GraphStore
+from graph.summary import summary
 
 ENTITY_KINDS = ("project", "place", "organisation")
-
-
-def _matches_plan(row: dict, plan: str | None) -> bool:
-    return not plan or plan in (row["plan_id"], row["plan"]) or plan in row["plan"]
 
 
 CLOSE = 0.8
 
 
-def _label_chars(store: GraphStore) -> dict[str, list[tuple[str, int]]]:
-    """Return, per character, the resources whose label has it and how often (built once per open store)."""
+def _plans_matching(store: GraphStore, plan: str | None) -> set[str] | None:
+    """Return the IRIs of the plans ``plan`` names (id, title or part of the title); None for every plan."""
+    if not plan:
+        return None
+    return {p["plan"] for p in summary(store).plans() if plan in (p["id"], p["title"]) or plan in p["title"]}
 
-    def make() -> dict[str, list[tuple[str, int]]]:
-        chars: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for iri, r in plan_index(store).resources.items():
-            for ch, n in Counter(_core(r["label"])).items():
-                chars[ch].append((iri, n))
-        return chars
 
-    return store.cached("label-chars", make)
+def _candidates(store: GraphStore, words: str, close: set[str]) -> set[str] | None:
+    """Return the resources that may match ``words`` (label or goal text holding it, or a ``close`` label);
+    None when ``words`` is too short for the indexes to narrow anything down."""
+    found = summary(store)
+    in_label, in_goal = found.containing(words), found.containing(words, goal=1)
+    if in_label is None or in_goal is None:
+        return None
+    return in_label | in_goal | close
 
 
 def _close_labels(store: GraphStore, words: str) -> set[str]:
@@ -46,27 +47,44 @@ def _close_labels(store: GraphStore, words: str) -> set[str]:
     need = CLOSE * sum(core.values()) - 1e-9
     if need <= 0:
         return set()
-    chars = _label_chars(store)
-    shared: dict[str, int] = defaultdict(int)
-    for ch, k in core.items():
-        for iri, n in chars.get(ch, ()):
-            shared[iri] += min(k, n)
-    return {iri for iri, n in shared.items() if n >= need}
+    found = summary(store)
+    close = set()
+    for r in found.resources(found.with_chars(core, need)):
+        label = Counter(_core(r["label"]))
+        if sum(min(k, label[ch]) for ch, k in core.items()) >= need:
+            close.add(r["iri"])
+    return close
+
+
+def _by_id(store: GraphStore, words: str, plans: set[str] | None) -> dict | None:
+    """Return the resource whose id, IRI or outline node id is ``words`` (the first by IRI), if any."""
+    found = summary(store)
+    hits = found.query("SELECT iri, plan FROM res WHERE iri = ? UNION SELECT iri, plan FROM res WHERE sid = ? "
+                       "UNION SELECT iri, plan FROM res WHERE node_id = ?", (words, words, words))
+    hits = sorted(iri for iri, plan in hits if plans is None or plan in plans)
+    return found.resources(hits[:1])[0] if hits else None
+
+
+def _rows(store: GraphStore, words: str, plans: set[str] | None, close: set[str]) -> list[dict]:
+    """Return the resources (by IRI, in the plans asked for) that may match ``words``."""
+    found = summary(store)
+    candidates = _candidates(store, words, close)
+    iris = [iri for (iri,) in found.query("SELECT iri FROM res")] if candidates is None else sorted(candidates)
+    return [r for r in found.resources(iris) if plans is None or r["plan_iri"] in plans]
 
 
 def resolve_goal(store: GraphStore, goal: str, plan: str | None = None) -> dict:
     """Return the traceable resource (goal item, goal statement, heading or task) named by ``goal``."""
-    index = plan_index(store)
-    rows = [r for r in index.resources.values() if _matches_plan(r, plan)]
-    if plan and not rows:
+    plans = _plans_matching(store, plan)
+    if plans is not None and not _has_resources(store, plans):
         raise NotFound(f"没有规划匹配 no plan matches {plan!r}")
     words = goal.strip()
-    for r in rows:
-        if words in (r["id"], r["iri"], r.get("node_id")):
-            return r
+    exact = _by_id(store, words, plans)
+    if exact is not None:
+        return exact
     ranked = []
     close = _close_labels(store, words)
-    for r in rows:
+    for r in _rows(store, words, plans, close):
         label = r["label"]
         if label.strip("。. ") == words:
             tier = 0
@@ -89,6 +107,12 @@ def resolve_goal(store: GraphStore, goal: str, plan: str | None = None) -> dict:
         raise Ambiguous(f"{goal!r} 出现在多个规划 matches goals in several plans: {'、'.join(sorted(rivals))}; "
                         "use --plan")
     return best[4]
+
+
+def _has_resources(store: GraphStore, plans: set[str]) -> bool:
+    """Tell whether any of the plans has a traceable resource."""
+    found = summary(store)
+    return any(found.query("SELECT 1 FROM res WHERE plan = ? LIMIT 1", (p,)) for p in plans)
 
 
 def _entity_children(index: OutlineIndex, node_iri: str, seen: set[str]) -> list[dict]:
@@ -138,7 +162,7 @@ def goal_tree(index: OutlineIndex, goal_iri: str, depth: int = 0) -> dict:
 def trace(store: GraphStore, goal: str, plan: str | None = None) -> dict:
     """Trace a goal (id or words) to tasks, projects, places, organisations and targets."""
     found = resolve_goal(store, goal, plan)
-    index = plan_index(store)
+    index = plan_index(store, found["plan_iri"])
     tree = goal_tree(index, found["iri"]) if found["is_goal"] else node_tree(index, found["iri"])
     tree["kind"] = "goal"
     return {"goal": {"id": found["id"], "label": found["label"], "plan": found["plan"],
@@ -148,10 +172,10 @@ def trace(store: GraphStore, goal: str, plan: str | None = None) -> dict:
 
 def trace_from(store: GraphStore, name: str) -> dict:
     """Trace back from a project, place or organisation: the tasks that name it and the goals they serve."""
-    index = plan_index(store)
-    ent = index.find_entity(name)
+    ent = find_entity(store, name)
     tasks = []
-    for node_iri in index.mentioned_in.get(ent["iri"], []):
+    for node_iri, plan in summary(store).mentioned_in(ent["iri"]):
+        index = plan_index(store, plan)
         path = index.ancestors(node_iri)
         goals = [{"id": index.resources[g]["id"], "kind": "goal", "label": index.resources[g]["label"],
                   "score": s, "children": []}

@@ -20,18 +20,16 @@ CATEGORY = {"Plan": "plan", "GoalPhrase": "goal", "Goal": "goal", "Task": "task"
             "Place": "place", "Organisation": "organisation", "Target": "target", "Indicator": "indicator",
             "Concept": "theme"}
 
-Q_EDGES = (
-    "SELECT ?s ?p ?o WHERE { VALUES ?p { dcterms:subject "
-    + " ".join(f"pg:{name}" for name in RELATIONS)
-    + " } ?s ?p ?o . }"
-)
+EDGE_PREDICATES = "dcterms:subject " + " ".join(f"pg:{name}" for name in RELATIONS)
+Q_EDGES = "SELECT ?s ?p ?o WHERE { VALUES ?p { " + EDGE_PREDICATES + " } ?s ?p ?o . }"
+CLASSES = ("pg:Plan, pg:Node, pg:Part, pg:Chapter, pg:Section, pg:Subsection, pg:Task, pg:Goal, pg:GoalPhrase, "
+           "pg:Principle, pg:Paragraph, pg:Table, pg:Target, pg:Indicator, pg:Project, pg:Place, pg:Organisation, "
+           "skos:Concept")
 Q_NODES = """
-SELECT ?s ?label ?type ?kind WHERE {
+SELECT ?s ?label ?type ?kind WHERE { %s
   ?s a ?type . OPTIONAL { ?s rdfs:label ?label } OPTIONAL { ?s skos:prefLabel ?label FILTER(lang(?label) = "zh") }
   OPTIONAL { ?s pg:nodeKind ?kind }
-  FILTER(?type IN (pg:Plan, pg:Node, pg:Part, pg:Chapter, pg:Section, pg:Subsection, pg:Task, pg:Goal, pg:GoalPhrase,
-                   pg:Principle, pg:Paragraph, pg:Table, pg:Target, pg:Indicator, pg:Project, pg:Place,
-                   pg:Organisation, skos:Concept))
+  FILTER(?type IN (""" + CLASSES + """))
 }"""
 
 
@@ -49,7 +47,7 @@ def knowledge_view(store: GraphStore) -> nx.MultiDiGraph:
     def make() -> nx.MultiDiGraph:
         view = nx.MultiDiGraph()
         types: dict[str, set[str]] = {}
-        for row in store.select(Q_NODES):
+        for row in store.select(Q_NODES % ""):
             types.setdefault(row["s"], set()).add(row["type"].rsplit("#", 1)[-1].rsplit("/", 1)[-1])
             view.add_node(row["s"], label=row["label"] or short_id(row["s"]), kind=row["kind"])
         for node, names in types.items():
@@ -68,3 +66,33 @@ def undirected(store: GraphStore, drop: tuple[str, ...] = ("plan", "theme")) -> 
     view = knowledge_view(store)
     keep = [n for n, d in view.nodes(data=True) if d.get("category") not in drop]
     return nx.Graph(view.subgraph(keep))
+
+
+def node_info(store: GraphStore, iris: list[str]) -> dict[str, dict]:
+    """Return the label and category of some nodes of the knowledge view, as ``knowledge_view`` gives them."""
+    info: dict[str, dict] = {}
+    types: dict[str, set[str]] = {}
+    for start in range(0, len(iris), 200):
+        values = " ".join(f"<{i}>" for i in iris[start:start + 200])
+        for row in store.select(Q_NODES % f"VALUES ?s {{ {values} }}"):
+            types.setdefault(row["s"], set()).add(row["type"].rsplit("#", 1)[-1].rsplit("/", 1)[-1])
+            info[row["s"]] = {"label": row["label"] or short_id(row["s"]), "kind": row["kind"]}
+    for node, names in types.items():
+        info[node]["category"] = _category(names, info[node]["kind"])
+    return info
+
+
+def edges_between(store: GraphStore, iris: list[str]) -> list[dict]:
+    """Return the knowledge-view edges among some of its nodes (by source, then target, in the order given)."""
+    if not iris:
+        return []
+    values = " ".join(f"<{i}>" for i in iris)
+    rows = store.select(f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {EDGE_PREDICATES} }} "
+                        f"?s ?p ?o . VALUES ?o {{ {values} }} }}")
+    rank = {iri: i for i, iri in enumerate(iris)}
+    edges = []
+    for row in sorted(rows, key=lambda r: (rank[r["s"]], rank[r["o"]], r["p"])):
+        name = row["p"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        edges.append({"source": short_id(row["s"]), "target": short_id(row["o"]), "label": RELATIONS.get(name, "主题"),
+                      "relation": name})
+    return edges

@@ -1,0 +1,317 @@
+"""Small per-plan summaries of the graph, computed once at build time from the loaded store.
+
+Trace, explore and compare used to start from whole-graph query answers held in
+memory; at thousands of plans those do not fit, and every request looped over
+them. The build now asks the store for one plan's triples at a time, answers the
+readers' queries for that plan in Python (``graph.rows``), and keeps the answers
+in one SQLite file beside the store (``summary.sqlite``):
+
+- ``plan``: per plan, its outline rows (resources, mentions, targets, links) and
+  its compare rows (theme tags with target fields, item texts), pickled;
+- ``res`` with ``gram``/``chars``: every traceable resource with the character
+  pairs of its label (and of a goal's text) and the characters of its label, so
+  goal resolution looks at a few candidates instead of every label;
+- ``entity``/``entity_key``/``entity_gram``, ``mention`` and ``place``: entities,
+  which nodes mention them and the places projects are located in, by entity;
+- ``kv``: the plan list, the themes overview and the goals to pick from.
+
+A request reads only the rows it needs. Readers of a build without the file (or
+of an older version) get the same summary made in memory from the store.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from graph import rows as answers
+from graph.store import GraphStore
+
+SUMMARY_FILE = "summary.sqlite"
+VERSION = 1
+
+SCHEMA = """
+CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB);
+CREATE TABLE plan (iri TEXT PRIMARY KEY, id TEXT, title TEXT, outline BLOB, compare BLOB);
+CREATE TABLE res (iri TEXT PRIMARY KEY, plan TEXT, sid TEXT, node_id TEXT, row BLOB);
+CREATE TABLE gram (g TEXT, iri TEXT, goal INTEGER);
+CREATE TABLE chars (c TEXT, iri TEXT);
+CREATE TABLE entity (iri TEXT PRIMARY KEY, rows BLOB);
+CREATE TABLE entity_key (k TEXT, iri TEXT);
+CREATE TABLE entity_gram (g TEXT, iri TEXT);
+CREATE TABLE mention (e TEXT, node TEXT, plan TEXT);
+CREATE TABLE place (e TEXT, place TEXT, score REAL);
+"""
+INDEXES = """
+CREATE INDEX res_plan ON res (plan); CREATE INDEX res_sid ON res (sid); CREATE INDEX res_node ON res (node_id);
+CREATE INDEX gram_g ON gram (g, goal); CREATE INDEX chars_c ON chars (c);
+CREATE INDEX entity_key_k ON entity_key (k); CREATE INDEX entity_gram_g ON entity_gram (g);
+CREATE INDEX mention_e ON mention (e); CREATE INDEX place_e ON place (e);
+CREATE TABLE gram_df AS SELECT g, goal, COUNT(*) AS n FROM gram GROUP BY g, goal;
+CREATE INDEX gram_df_g ON gram_df (g, goal);
+CREATE TABLE chars_df AS SELECT c, COUNT(*) AS n FROM chars GROUP BY c;
+CREATE INDEX chars_df_c ON chars_df (c);
+CREATE TABLE entity_gram_df AS SELECT g, COUNT(*) AS n FROM entity_gram GROUP BY g;
+CREATE INDEX entity_gram_df_g ON entity_gram_df (g);
+"""
+
+#: One plan's triples: every resource placed in it, the plan itself, and the indicators its targets measure.
+Q_PLAN_TRIPLES = (
+    "CONSTRUCT { ?s ?p ?o } WHERE { ?s pg:inPlan <%(plan)s> . ?s ?p ?o }",
+    "CONSTRUCT { <%(plan)s> ?p ?o } WHERE { <%(plan)s> ?p ?o }",
+    "CONSTRUCT { ?i ?p ?o } WHERE { ?t pg:inPlan <%(plan)s> ; pg:indicator ?i . ?i ?p ?o }",
+)
+
+
+def dumps(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def grams(text: str) -> set[str]:
+    """Return the distinct character pairs of ``text``."""
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def plan_triples(store: GraphStore, plan: str) -> Iterator[tuple]:
+    """Yield the (subject, predicate, object) pyoxigraph terms of one plan's triples."""
+    for query in Q_PLAN_TRIPLES:
+        for triple in store.raw_query(query % {"plan": plan}):
+            yield tuple(triple)[:3]
+
+
+class Writer:
+    """Fills a summary database plan by plan."""
+
+    def __init__(self, db: sqlite3.Connection, entities: dict[str, list[dict]]):
+        self.db, self.entities = db, entities
+        self.counts: dict[str, dict[str, int]] = {}
+        self.used: set[str] = set()
+
+    def plan(self, row: dict, facts: answers.Facts) -> None:
+        """Answer the readers' queries for one plan and store the rows."""
+        from graph.compare import family_counts
+        from graph.outline import load_index
+
+        outline = {"resources": answers.resources(facts), "mentions": answers.mentions(facts),
+                   "targets": answers.targets(facts), "links": answers.links(facts)}
+        tags, fields, texts = answers.tags(facts), answers.target_fields(facts), answers.texts(facts)
+        compare = {"tags": tags, "fields": {r["t"]: r for r in fields}, "texts": texts}
+        self.db.execute("INSERT INTO plan VALUES (?, ?, ?, ?, ?)",
+                        (row["plan"], row["id"], row["title"], dumps(outline), dumps(compare)))
+        index = load_index(outline, self.entities)
+        for iri, r in index.resources.items():
+            self.resource(iri, r)
+        for e, nodes in index.mentioned_in.items():
+            self.db.executemany("INSERT INTO mention VALUES (?, ?, ?)", ((e, n, row["plan"]) for n in nodes))
+        self.db.executemany("INSERT INTO place VALUES (?, ?, ?)",
+                            ((r["from"], r["to"], r["score"]) for r in outline["links"]
+                             if r["type"].endswith("locatedIn")))
+        self.counts[row["plan"]] = family_counts(tags)
+        self.used.update(r["theme"].rsplit("/", 1)[-1] for r in tags)
+
+    def resource(self, iri: str, r: dict) -> None:
+        """Store one traceable resource with its label's character pairs and characters."""
+        from graph.links import _core
+
+        self.db.execute("INSERT INTO res VALUES (?, ?, ?, ?, ?)",
+                        (iri, r["plan_iri"], r["id"], r["node_id"], dumps(r)))
+        rows = [(g, iri, 0) for g in grams(r["label"])]
+        if r["is_goal"] and r["text"]:
+            rows += [(g, iri, 1) for g in grams(r["text"])]
+        self.db.executemany("INSERT INTO gram VALUES (?, ?, ?)", rows)
+        self.db.executemany("INSERT INTO chars VALUES (?, ?)", ((c, iri) for c in set(_core(r["label"]))))
+
+
+def entity_rows(store: GraphStore) -> dict[str, list[dict]]:
+    """Return the rows of ``outline.Q_ENTITIES`` by entity."""
+    from graph.outline import Q_ENTITIES
+
+    out: dict[str, list[dict]] = {}
+    for row in store.select(Q_ENTITIES):
+        out.setdefault(row["e"], []).append(row)
+    return out
+
+
+def write(db: sqlite3.Connection, store: GraphStore) -> None:
+    """Fill ``db`` (empty) with the summary of ``store``."""
+    from graph.compare import Q_PLANS, overview_of
+    from graph.outline import entity_info
+
+    db.executescript(SCHEMA)
+    entities = entity_rows(store)
+    longest = 0
+    for e, erows in entities.items():
+        info = entity_info(erows)
+        longest = max(longest, len(info["label"]))
+        db.execute("INSERT INTO entity VALUES (?, ?)", (e, dumps(erows)))
+        keys = {info["id"], e, info["label"], *info["aliases"]}
+        db.executemany("INSERT INTO entity_key VALUES (?, ?)", ((k, e) for k in keys))
+        db.executemany("INSERT INTO entity_gram VALUES (?, ?)", ((g, e) for g in grams(info["label"])))
+    plans = store.select(Q_PLANS)
+    writer = Writer(db, entities)
+    for row in plans:
+        writer.plan(row, answers.facts(plan_triples(store, row["plan"])))
+    db.executescript(INDEXES)
+    put(db, "plans", plans)
+    put(db, "longest-entity", longest)
+    put(db, "overview", overview_of(plans, writer.counts, writer.used))
+    put(db, "used-themes", sorted(writer.used))
+    put(db, "version", VERSION)
+    db.commit()
+
+
+def put(db: sqlite3.Connection, key: str, value: object) -> None:
+    db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, dumps(value)))
+
+
+def save(path: Path, store: GraphStore) -> None:
+    """Write the summary of the loaded ``store`` into the graph directory ``path``."""
+    target = Path(path) / SUMMARY_FILE
+    partial = target.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    db = sqlite3.connect(partial)
+    try:
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        write(db, store)
+    finally:
+        db.close()
+    partial.replace(target)
+
+
+class Summary:
+    """Read access to a summary database; safe to share between threads (one connection per thread)."""
+
+    def __init__(self, path: Path | None, memory: sqlite3.Connection | None = None):
+        self.path, self._memory = path, memory
+        self._local = threading.local()
+        self._lock = threading.Lock()
+
+    def query(self, sql: str, args: Iterable = ()) -> list[tuple]:
+        """Run one read query; return all its rows."""
+        if self._memory is not None:
+            with self._lock:
+                return self._memory.execute(sql, tuple(args)).fetchall()
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        return db.execute(sql, tuple(args)).fetchall()
+
+    def get(self, key: str) -> object:
+        found = self.query("SELECT value FROM kv WHERE key = ?", (key,))
+        return pickle.loads(found[0][0]) if found else None
+
+    def plans(self) -> list[dict]:
+        """Return the plans (``Q_PLANS`` rows: plan IRI, title, id), by id."""
+        return self.get("plans")
+
+    def outline_rows(self, plan: str) -> dict | None:
+        found = self.query("SELECT outline FROM plan WHERE iri = ?", (plan,))
+        return pickle.loads(found[0][0]) if found else None
+
+    def compare_rows(self, plans: list[str]) -> dict[str, dict]:
+        """Return the compare rows (tags, target fields, texts) of each plan IRI asked for."""
+        marks = ",".join("?" * len(plans))
+        return {iri: pickle.loads(blob) for iri, blob in
+                self.query(f"SELECT iri, compare FROM plan WHERE iri IN ({marks})", plans)}
+
+    def entity_rows(self, iris: Iterable[str]) -> dict[str, list[dict]]:
+        """Return the ``Q_ENTITIES`` rows of the entities asked for that exist."""
+        iris = list(dict.fromkeys(iris))
+        out = {}
+        for start in range(0, len(iris), 500):
+            chunk = iris[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update((e, pickle.loads(blob)) for e, blob in
+                       self.query(f"SELECT iri, rows FROM entity WHERE iri IN ({marks})", chunk))
+        return out
+
+    def query_entities(self) -> list[str]:
+        """Return the IRI of every entity."""
+        return [iri for (iri,) in self.query("SELECT iri FROM entity")]
+
+    def resources(self, iris: Iterable[str]) -> list[dict]:
+        """Return the resource dicts (as ``outline._resource`` makes them) of the IRIs asked for, by IRI."""
+        iris = list(dict.fromkeys(iris))
+        out = []
+        for start in range(0, len(iris), 500):
+            chunk = iris[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            out += [pickle.loads(blob) for (blob,) in
+                    self.query(f"SELECT row FROM res WHERE iri IN ({marks})", chunk)]
+        return sorted(out, key=lambda r: r["iri"])
+
+    def postings(self, table: str, column: str, keys: Iterable[str], extra: str = "", args: tuple = ()) -> set[str]:
+        """Return the IRIs listed under any of ``keys`` in an inverted table."""
+        keys = list(keys)
+        if not keys:
+            return set()
+        marks = ",".join("?" * len(keys))
+        return {iri for (iri,) in self.query(f"SELECT iri FROM {table} WHERE {column} IN ({marks}){extra}",
+                                             (*keys, *args))}
+
+    def frequency(self, table: str, column: str, key: str, extra: str = "", args: tuple = ()) -> int:
+        found = self.query(f"SELECT n FROM {table} WHERE {column} = ?{extra}", (key, *args))
+        return found[0][0] if found else 0
+
+    def containing(self, text: str, goal: int = 0) -> set[str] | None:
+        """Return the resources whose label (``goal=1``: goal text) has every character pair of ``text``
+        (a superset of those containing ``text``); None when ``text`` is too short to have pairs."""
+        pairs = grams(text)
+        if not pairs:
+            return None
+        rare = sorted(pairs, key=lambda g: self.frequency("gram_df", "g", g, " AND goal = ?", (goal,)))[:2]
+        found = None
+        for g in rare:
+            these = self.postings("gram", "g", [g], " AND goal = ?", (goal,))
+            found = these if found is None else found & these
+        return found
+
+    def with_chars(self, chars: Counter, need: float) -> set[str]:
+        """Return a superset of the resources whose label shares at least ``need`` of ``chars`` (with counts).
+
+        A label sharing none of the rarest characters R has at most ``total - count(R)`` of them, so once
+        that is below ``need`` every such label has one of R (a prefix filter).
+        """
+        total = sum(chars.values())
+        chosen, left = [], total
+        for ch in sorted(chars, key=lambda c: (self.frequency("chars_df", "c", c), c)):
+            if left < need:
+                break
+            chosen.append(ch)
+            left -= chars[ch]
+        return self.postings("chars", "c", chosen)
+
+    def mentioned_in(self, entity: str) -> list[tuple[str, str]]:
+        """Return (node, plan) of the nodes mentioning ``entity``, by node IRI."""
+        return sorted(self.query("SELECT node, plan FROM mention WHERE e = ?", (entity,)))
+
+    def places(self, entities: Iterable[str]) -> list[tuple[str, str, float]]:
+        """Return (entity, place, score) of every located-in link from the entities, by entity, place, score."""
+        entities = list(entities)
+        out = []
+        for start in range(0, len(entities), 500):
+            chunk = entities[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            out += self.query(f"SELECT e, place, score FROM place WHERE e IN ({marks})", chunk)
+        return sorted(out)
+
+
+def summary(store: GraphStore) -> Summary:
+    """Return the summary of ``store``: the build's file, else one made in memory from the store (once)."""
+
+    def make() -> Summary:
+        path = store.path / SUMMARY_FILE
+        if path.is_file():
+            found = Summary(path)
+            if found.get("version") == VERSION:
+                return found
+        db = sqlite3.connect(":memory:", check_same_thread=False)
+        write(db, store)
+        return Summary(None, db)
+
+    return store.cached("summary", make)
