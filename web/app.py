@@ -29,7 +29,11 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Create the web app; ``config`` overrides DATA_DIR, ALLOW_UPLOAD, SPARQL_TIMEOUT and friends."""
+    """Create the web app; ``config`` overrides DATA_DIR, ALLOW_UPLOAD, SPARQL_TIMEOUT and friends.
+
+    SPARQL_MEMORY_MB caps each SPARQL worker's address space (0: no cap); PLAN_CACHE is how many plan
+    models a server keeps loaded per build.
+    """
     app = Flask(__name__)
     app.config.update(
         DATA_DIR=None,
@@ -37,6 +41,8 @@ def create_app(config: dict | None = None) -> Flask:
         SPARQL_TIMEOUT=10.0,
         SPARQL_WORKERS=2,
         SPARQL_MAX_BYTES=16 * 1024 * 1024,
+        SPARQL_MEMORY_MB=2048,
+        PLAN_CACHE=64,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         MAX_BODY=256 * 1024,
         MAX_QUERY_STRING=8 * 1024,

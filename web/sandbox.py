@@ -5,7 +5,9 @@ A thread cannot be stopped, and Oxigraph evaluates a query like
 queries run in a few long-lived child processes (``python -m web.sandbox``),
 each with the build's store open read-only.  When a query overruns, its worker
 is killed and a fresh one is started for the next query.  Results are capped in
-bytes, so one query cannot fill the server's memory either.
+bytes, and each worker's address space is capped (``RLIMIT_AS``), so one query
+cannot fill the machine's memory either: a query that needs more stops its
+worker, and the server answers with :class:`QueryMemory`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import atexit
 import io
 import os
+import resource
+import signal
 import subprocess
 import sys
 import threading
@@ -21,10 +25,16 @@ from multiprocessing.connection import Connection
 
 #: Stores kept open per worker (the live build and the one before it).
 OPEN_STORES = 2
+#: A worker's address space in MB (interpreter, open store and the query's working memory) by default.
+MEMORY_MB = 2048
 
 
 class QueryTimeout(Exception):
     """The query ran out of time and its worker was killed."""
+
+
+class QueryMemory(Exception):
+    """The query needed more memory than a worker may have; the worker was stopped."""
 
 
 class QueryBusy(Exception):
@@ -40,13 +50,17 @@ class QueryFailed(Exception):
 
 
 class Worker:
-    """One child process and the two pipe ends that talk to it."""
+    """One child process and the two pipe ends that talk to it; ``memory_mb`` caps its address space."""
 
-    def __init__(self):
+    def __init__(self, memory_mb: int | None = None):
         down_r, down_w = os.pipe()
         up_r, up_w = os.pipe()
-        self.process = subprocess.Popen([sys.executable, "-m", "web.sandbox", str(down_r), str(up_w)],
-                                        pass_fds=(down_r, up_w), stdin=subprocess.DEVNULL)
+        self.memory_mb = memory_mb
+        # Few malloc arenas: each thread's arena reserves address space the limit would count.
+        env = {**os.environ, "MALLOC_ARENA_MAX": "2", "RUST_BACKTRACE": "0"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "web.sandbox", str(down_r), str(up_w), str(memory_mb or 0)],
+            pass_fds=(down_r, up_w), stdin=subprocess.DEVNULL, env=env)
         os.close(down_r)
         os.close(up_w)
         self.send = Connection(down_w, readable=False)
@@ -58,9 +72,22 @@ class Worker:
             self.send.send(job)
             if not self.recv.poll(timeout):
                 raise QueryTimeout(f"query ran longer than {timeout:g} s")
-            return self.recv.recv()
+            answer = self.recv.recv()
         except (OSError, EOFError) as exc:
+            if self.memory_mb and self.exit_code() == -signal.SIGABRT:
+                # Native code (Oxigraph, RocksDB) aborts the process when an allocation fails.
+                raise QueryMemory(f"query needed more than {self.memory_mb} MB") from None
             raise QueryFailed("WorkerDied", 500, f"query worker died: {exc}") from None
+        if not answer[0] and answer[1][0] == "MemoryError" and self.memory_mb:
+            raise QueryMemory(f"query needed more than {self.memory_mb} MB")
+        return answer
+
+    def exit_code(self) -> int | None:
+        """The worker's exit code once it has ended (a negative signal number when killed), else None."""
+        try:
+            return self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            return None
 
     def kill(self) -> None:
         """Stop the process and close the pipes."""
@@ -74,8 +101,9 @@ class Worker:
 class QueryPool:
     """At most ``size`` queries at once, each in its own worker process; overrunning workers are killed."""
 
-    def __init__(self, size: int = 2):
+    def __init__(self, size: int = 2, memory_mb: int | None = MEMORY_MB):
         self._slots = threading.BoundedSemaphore(size)
+        self.memory_mb = memory_mb
         self._idle: list[Worker] = []
         self._all: set[Worker] = set()
         self._lock = threading.Lock()
@@ -83,7 +111,8 @@ class QueryPool:
         atexit.register(QueryPool._kill_all, self._all)
 
     def run(self, job: tuple, timeout: float):
-        """Run ``job`` in a worker; return its result or raise QueryTimeout, QueryBusy or QueryFailed."""
+        """Run ``job`` in a worker; return its result or raise QueryTimeout, QueryMemory, QueryBusy or
+        QueryFailed."""
         if not self._slots.acquire(timeout=timeout):
             raise QueryBusy("every query worker is busy")
         try:
@@ -108,7 +137,7 @@ class QueryPool:
         with self._lock:
             if self._idle:
                 return self._idle.pop()
-        worker = Worker()
+        worker = Worker(self.memory_mb)
         with self._lock:
             self._all.add(worker)
         return worker
@@ -209,5 +238,13 @@ def serve(down: Connection, up: Connection) -> None:
             up.send((False, failure(exc)))
 
 
+def limit_memory(megabytes: int) -> None:
+    """Cap this process's address space; past it allocations fail (MemoryError, or an abort in native code)."""
+    if megabytes > 0:
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 if __name__ == "__main__":
+    limit_memory(int(sys.argv[3]) if len(sys.argv) > 3 else 0)
     serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))

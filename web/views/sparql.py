@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, redirect, request
 
 from web.errors import BadParameter, NotAcceptable, NotFound, TooLarge, Unavailable
 from web.render import page, requested_format
-from web.sandbox import QueryBusy, QueryFailed, QueryPool, QueryTimeout
+from web.sandbox import QueryBusy, QueryFailed, QueryMemory, QueryPool, QueryTimeout
 from web.state import corpus, graph_call
 
 bp = Blueprint("sparql", __name__)
@@ -77,7 +77,8 @@ def pool() -> QueryPool:
     with POOL_LOCK:
         found = current_app.extensions.get(POOL_KEY)
         if found is None:
-            found = current_app.extensions[POOL_KEY] = QueryPool(current_app.config["SPARQL_WORKERS"])
+            found = current_app.extensions[POOL_KEY] = QueryPool(current_app.config["SPARQL_WORKERS"],
+                                                                 current_app.config["SPARQL_MEMORY_MB"])
     return found
 
 
@@ -88,6 +89,9 @@ def limited(job: str, *args):
         return pool().run((job, *args), timeout)
     except QueryTimeout:
         raise Unavailable(f"查询超过 {timeout:g} 秒，已停止；请缩小查询范围或加 LIMIT。") from None
+    except QueryMemory:
+        limit = current_app.config["SPARQL_MEMORY_MB"]
+        raise Unavailable(f"查询所需内存超过上限（{limit} MB），已停止；请缩小查询范围或加 LIMIT。") from None
     except QueryBusy:
         raise Unavailable("查询繁忙，请稍后再试。") from None
     except QueryFailed as exc:
