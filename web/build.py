@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -22,6 +22,8 @@ import graph
 import ingest
 import search
 from ingest import IngestError, Plan, find_plan_files, parse_file
+from ingest.meta import plan_id_for
+from ingest.planset import PlanSet
 from web.datadir import DataDir, write_plans
 
 #: Below this many files to parse, start-up of worker processes costs more than it saves.
@@ -34,9 +36,9 @@ class BuildError(Exception):
 
 @dataclass
 class BuildReport:
-    """What a build did: the plans built, the files skipped and why, cache use."""
+    """What a build did: the plans built (loaded one at a time), the files skipped and why, cache use."""
 
-    plans: list[Plan] = field(default_factory=list)
+    plans: PlanSet = field(default_factory=lambda: PlanSet([]))
     skipped: list[str] = field(default_factory=list)
     parsed: int = 0
     cached: int = 0
@@ -89,50 +91,47 @@ def warm_segmenter() -> None:
     segment.pos_tag("")
 
 
-def _parse_all(files: list[Path], workers: int) -> list[Plan | str]:
-    if workers > 1 and len(files) >= PARALLEL_MIN_FILES and can_fork():
-        warm_segmenter()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_parse_one, files, chunksize=max(1, len(files) // (workers * 8))))
-    return [_parse_one(f) for f in files]
-
-
 def parse_files(files: list[Path], data: DataDir, report: BuildReport,
                 progress: Callable[[str], None], workers: int) -> None:
-    """Parse ``files`` into ``report.plans``, taking unchanged ones from the cache."""
+    """Parse ``files`` into the cache and set ``report.plans`` to them, taking unchanged ones from the cache.
+
+    Plans are not kept in memory: the report's PlanSet reads each plan's cached model when it is needed.
+    """
     data.cache.mkdir(parents=True, exist_ok=True)
-    results: dict[Path, Plan | str] = {}
-    todo = []
-    for path in files:
-        cached = data.cache / f"{_cache_key(path)}.json"
-        if cached.exists():
-            results[path] = Plan.from_dict(json.loads(cached.read_text(encoding="utf-8")))
-        else:
-            todo.append(path)
+    keys = {path: _cache_key(path) for path in files}
+    todo = [path for path in files if not (data.cache / f"{keys[path]}.json").exists()]
     report.cached = len(files) - len(todo)
     progress(f"解析 parsing {len(todo)} file(s), {report.cached} unchanged from cache")
+    failed: dict[Path, str] = {}
     for path, result in zip(todo, _parse_all(todo, workers)):
-        results[path] = result
         if isinstance(result, Plan):
             tmp = data.cache / f".{os.getpid()}-{path.stem[:20]}.tmp"
             tmp.write_text(json.dumps(result.to_dict(), ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, data.cache / f"{_cache_key(path)}.json")
-    report.parsed = len(todo)
-    for path in files:
-        result = results[path]
-        if isinstance(result, Plan):
-            report.plans.append(result)
+            os.replace(tmp, data.cache / f"{keys[path]}.json")
         else:
-            report.skipped.append(result)
+            failed[path] = result
+    report.parsed = len(todo)
+    report.skipped = [failed[path] for path in files if path in failed]
+    report.plans = PlanSet((keys[path], data.cache / f"{keys[path]}.json") for path in files if path not in failed)
 
 
-def check_ids(plans: list[Plan]) -> None:
-    """Refuse two files that would get the same plan id."""
+def _parse_all(files: list[Path], workers: int) -> Iterator[Plan | str]:
+    """Yield the plan (or the error line) of each file in order; on all cores when there are many."""
+    if workers > 1 and len(files) >= PARALLEL_MIN_FILES and can_fork():
+        warm_segmenter()
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield from pool.map(_parse_one, files, chunksize=max(1, min(16, len(files) // (workers * 8))))
+        return
+    yield from map(_parse_one, files)
+
+
+def check_ids(named: Iterable[tuple[str, str]]) -> None:
+    """Refuse two plans (``(id, source)`` pairs) that would get the same plan id."""
     seen: dict[str, str] = {}
-    for plan in plans:
-        if plan.id in seen:
-            raise BuildError(f"{plan.source}: same plan id {plan.id!r} as {seen[plan.id]}; rename one file")
-        seen[plan.id] = plan.source
+    for plan_id, source in named:
+        if plan_id in seen:
+            raise BuildError(f"{source}: same plan id {plan_id!r} as {seen[plan_id]}; rename one file")
+        seen[plan_id] = source
 
 
 def build(paths: list[str | Path], data: DataDir, progress: Callable[[str], None] = lambda _: None,
@@ -144,51 +143,70 @@ def build(paths: list[str | Path], data: DataDir, progress: Callable[[str], None
         raise BuildError(str(exc)) from exc
     if not files:
         raise BuildError(f"{', '.join(map(str, paths))}: no plan files found (.txt, .md, .docx, .pdf)")
+    check_ids((plan_id_for(f), f.name) for f in files)  # a plan's id comes from its file name
     report = BuildReport()
     parse_files(files, data, report, progress, workers or os.cpu_count() or 1)
     if not report.plans:
         raise BuildError(report.skipped[0] if len(report.skipped) == 1
                          else f"no file could be ingested: {'; '.join(report.skipped)}")
     report.build_dir = publish_plans(report.plans, data, progress, workers or os.cpu_count() or 1)
+    prune_cache(data)
     return report
 
 
-def publish_plans(plans: list[Plan], data: DataDir, progress: Callable[[str], None] = lambda _: None,
+def prune_cache(data: DataDir) -> None:
+    """Delete parsed plans cached by an older ingest version: no build can use them again."""
+    suffix = f"-{ingest_version()}.json"
+    for path in data.cache.glob("*.json"):
+        if not path.name.endswith(suffix):
+            path.unlink(missing_ok=True)
+
+
+def publish_plans(plans: Sequence[Plan], data: DataDir, progress: Callable[[str], None] = lambda _: None,
                   workers: int = 1) -> Path:
-    """Build the stores of ``plans`` into a staging directory and publish it; on failure change nothing."""
-    check_ids(plans)
+    """Build the stores of ``plans`` (a list, or a PlanSet read one plan at a time) into a staging
+    directory and publish it; on failure change nothing."""
+    if not isinstance(plans, PlanSet):
+        check_ids((p.id, p.source) for p in plans)
     staging = data.new_build()
     try:
         write_plans(staging, plans)
-        build_stores(plans, staging, progress, workers)
+        build_stores(plans, staging, data, progress, workers)
     except BaseException:
         data.discard(staging)
         raise
     return data.publish(staging)
 
 
-def build_stores(plans: list[Plan], staging: Path, progress: Callable[[str], None], workers: int) -> None:
-    """Build the graph store and the search index of ``plans``; side by side on two cores when possible."""
+def build_stores(plans: Sequence[Plan], staging: Path, data: DataDir, progress: Callable[[str], None],
+                 workers: int) -> None:
+    """Build the graph store and the search index of ``plans``; side by side on two cores when possible.
+
+    Each keeps its per-plan work in its own folder of the data directory's cache, so a rebuild redoes
+    only the plans that changed.
+    """
+    graph_args = {"plans": plans, "path": staging / "graph", "cache": data.cache / "graph"}
+    index_args = {"plans": plans, "path": staging / "index", "tagger": theme_tagger(), "cache": data.cache / "index"}
     if workers < 2 or not can_fork():
         progress("图谱 graph …")
-        graph.build_store(plans, staging / "graph")
+        graph.build_store(**graph_args)
         progress("索引 index …")
-        search.build_index(plans, staging / "index", tagger=theme_tagger())
+        search.build_index(**index_args)
         return
     progress("图谱与索引 graph and index …")
     # The child takes the index (pure Python), the parent the graph: a forked child must not open
     # Oxigraph, whose native thread pool does not survive a fork of a process that used it.
-    child = Forked(search.build_index, plans, staging / "index", theme_tagger())
+    child = Forked(search.build_index, **index_args)
     try:
-        graph.build_store(plans, staging / "graph")
+        graph.build_store(**graph_args)
     finally:
         child.wait()
 
 
-def _run_forked(conn, func: Callable, args: tuple) -> None:
-    """Run ``func(*args)`` in a forked child; send back None or the error."""
+def _run_forked(conn, func: Callable, args: tuple, kwargs: dict) -> None:
+    """Run ``func(*args, **kwargs)`` in a forked child; send back None or the error."""
     try:
-        func(*args)
+        func(*args, **kwargs)
     except BaseException as exc:  # report any failure to the parent, which raises it
         conn.send(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
         raise SystemExit(1) from None
@@ -198,11 +216,11 @@ def _run_forked(conn, func: Callable, args: tuple) -> None:
 class Forked:
     """One function call in a forked child process (its arguments are shared, not pickled)."""
 
-    def __init__(self, func: Callable, *args: object):
+    def __init__(self, func: Callable, *args: object, **kwargs: object):
         context = multiprocessing.get_context("fork")
         self._recv, send = context.Pipe(duplex=False)
         self.name = getattr(func, "__qualname__", str(func))
-        self._process = context.Process(target=_run_forked, args=(send, func, args), daemon=True)
+        self._process = context.Process(target=_run_forked, args=(send, func, args, kwargs), daemon=True)
         self._process.start()
         send.close()
 
