@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 from flask import Blueprint, redirect, url_for
 
 from ingest.model import Node, Plan
@@ -18,7 +20,7 @@ def plan(plan_id: str) -> dict:
     """The whole plan: metadata, table of contents, and every node with its marked-up text."""
     data = corpus()
     ref, item = data.plan(plan_id), data.model(plan_id)
-    marks = mention_marks(item)
+    marks = Marks(mention_marks(item))
     targets_by_node: dict[str, list] = {}
     for target in item.targets:
         targets_by_node.setdefault(target.node_id, []).append(target)
@@ -41,10 +43,25 @@ def mention_marks(plan: Plan) -> list[tuple[int, int, str, str]]:
     return marks
 
 
-def node_view(plan: Plan, node: Node, path: list[Node], marks, targets_by_node, tables_by_node) -> dict:
+class Marks:
+    """A plan's marks sorted by start, so each node finds its own by bisection instead of testing them all."""
+
+    def __init__(self, marks: list[tuple[int, int, str, str]]):
+        self.marks = sorted(marks)
+        self.starts = [m[0] for m in self.marks]
+
+    def within(self, start: int, end: int) -> list[tuple[int, int, str, str]]:
+        """The marks that lie inside [start, end]; none for a node not found in the text (start < 0)."""
+        if start < 0:
+            return []
+        first, last = bisect_left(self.starts, start), bisect_right(self.starts, end)
+        return [m for m in self.marks[first:last] if m[1] <= end]
+
+
+def node_view(plan: Plan, node: Node, path: list[Node], marks: Marks, targets_by_node, tables_by_node) -> dict:
     """Return one node ready for the template and the JSON twin."""
     offset = node_offset(plan, node)
-    mine = [m for m in marks if offset >= 0 and offset <= m[0] and m[1] <= offset + len(node.text)]
+    mine = marks.within(offset, offset + len(node.text))
     return {
         "id": node.id,
         "anchor": anchor(node.id),
