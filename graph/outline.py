@@ -48,6 +48,14 @@ SELECT ?from ?to ?type ?score WHERE {
   ?l a pg:Link ; pg:linkType ?type ; pg:linkFrom ?from ; pg:linkTo ?to ; pg:score ?score .
 } ORDER BY ?from ?to"""
 
+#: The goals the graph can trace: goal statements and the goal phrases found in them.
+Q_GOALS = """
+SELECT ?goal ?label ?plan ?order WHERE {
+  ?goal a ?class ; rdfs:label ?label ; pg:inPlan ?p . ?p dcterms:title ?plan .
+  FILTER(?class IN (pg:GoalPhrase, pg:Goal))
+  OPTIONAL { ?goal pg:order ?order }
+} ORDER BY ?plan ?order ?label"""
+
 
 def short_id(iri: str) -> str:
     """Return the id used in JSON: the IRI without our instance namespace."""
@@ -149,6 +157,11 @@ def plan_index(store: GraphStore, plan: str) -> OutlineIndex:
     """Return the outline index of one plan (by IRI), keeping the last few used per open store."""
     cache = store.cached("outline-indexes", lambda: Recent(PLANS_KEPT))
     return cache.get(plan, lambda: _plan_index(store, plan))
+
+
+def goals(store: GraphStore) -> list[dict]:
+    """Return every traceable goal (``Q_GOALS`` rows: goal IRI, label, plan title, order), by plan, order, label."""
+    return store.cached("goals", lambda: summary(store).get("goals"))
 
 
 def find_entity(store: GraphStore, name: str) -> dict:

@@ -180,9 +180,24 @@ def texts(f: Facts) -> list[dict]:
     return sorted(rows, key=lambda r: (r["plan"], r["item"]))
 
 
+def goals(f: Facts) -> list[dict]:
+    """Answer ``trace.Q_GOALS``."""
+    rows = []
+    for s, props in f.items():
+        types = props.get(TYPE, ())
+        for cls in (P + "GoalPhrase", P + "Goal"):
+            if cls not in types:
+                continue
+            for label, plan, order in product(props.get(LABEL, ()), props.get(P + "inPlan", ()),
+                                              _opt(props.get(P + "order"))):
+                for title in f.get(plan, {}).get(TITLE, ()):
+                    rows.append({"goal": s, "label": label, "plan": title, "order": order})
+    return sorted(rows, key=lambda r: (r["plan"], _key(r["order"]), r["label"]))
+
+
 ANSWERS: dict[str, Callable[[Facts], list[dict]]] = {
     "resources": resources, "mentions": mentions, "entities": entities, "targets": targets, "links": links,
-    "tags": tags, "target-fields": target_fields, "texts": texts,
+    "tags": tags, "target-fields": target_fields, "texts": texts, "goals": goals,
 }
 
 
@@ -191,7 +206,7 @@ def queries() -> dict[str, str]:
     compare, outline = import_module("graph.compare"), import_module("graph.outline")  # they import this module
     return {"resources": outline.Q_RESOURCES, "mentions": outline.Q_MENTIONS, "entities": outline.Q_ENTITIES,
             "targets": outline.Q_TARGETS, "links": outline.Q_LINKS, "tags": compare.Q_TAGS,
-            "target-fields": compare.Q_TARGET_FIELDS, "texts": compare.Q_TEXT}
+            "target-fields": compare.Q_TARGET_FIELDS, "texts": compare.Q_TEXT, "goals": outline.Q_GOALS}
 
 
 def save_from_store(path: Path, store: GraphStore, plans: object = None) -> None:

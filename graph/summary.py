@@ -13,7 +13,7 @@ in one SQLite file beside the store (``summary.sqlite``):
   goal resolution looks at a few candidates instead of every label;
 - ``entity``/``entity_key``/``entity_gram``, ``mention`` and ``place``: entities,
   which nodes mention them and the places projects are located in, by entity;
-- ``kv``: the plan list, the themes overview and the goals to pick from.
+- ``kv``: the plan list, the themes overview and the goals to pick from (``outline.Q_GOALS``).
 
 A request reads only the rows it needs. Readers of a build without the file (or
 of an older version) get the same summary made in memory from the store.
@@ -32,7 +32,7 @@ from graph import rows as answers
 from graph.store import GraphStore
 
 SUMMARY_FILE = "summary.sqlite"
-VERSION = 1
+VERSION = 2
 
 SCHEMA = """
 CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB);
@@ -89,6 +89,7 @@ class Writer:
     def __init__(self, db: sqlite3.Connection, entities: dict[str, list[dict]]):
         self.db, self.entities = db, entities
         self.counts: dict[str, dict[str, int]] = {}
+        self.goals: list[dict] = []
         self.used: set[str] = set()
 
     def plan(self, row: dict, facts: answers.Facts) -> None:
@@ -111,6 +112,7 @@ class Writer:
                             ((r["from"], r["to"], r["score"]) for r in outline["links"]
                              if r["type"].endswith("locatedIn")))
         self.counts[row["plan"]] = family_counts(tags)
+        self.goals += answers.goals(facts)
         self.used.update(r["theme"].rsplit("/", 1)[-1] for r in tags)
 
     def resource(self, iri: str, r: dict) -> None:
@@ -160,6 +162,8 @@ def write(db: sqlite3.Connection, store: GraphStore) -> None:
     put(db, "longest-entity", longest)
     put(db, "overview", overview_of(plans, writer.counts, writer.used))
     put(db, "used-themes", sorted(writer.used))
+    put(db, "goals", sorted(writer.goals, key=lambda r: (r["plan"], r["order"] is not None, r["order"] or 0,
+                                                         r["label"])))
     put(db, "version", VERSION)
     db.commit()
 

@@ -86,12 +86,12 @@ def edges_between(store: GraphStore, iris: list[str]) -> list[dict]:
     """Return the knowledge-view edges among some of its nodes (by source, then target, in the order given)."""
     if not iris:
         return []
-    values = " ".join(f"<{i}>" for i in iris)
-    rows = store.select(f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {EDGE_PREDICATES} }} "
-                        f"?s ?p ?o . VALUES ?o {{ {values} }} }}")
     rank = {iri: i for i, iri in enumerate(iris)}
+    # One query per node: Oxigraph joins a VALUES list of subjects with ?s ?p ?o by scanning, a bound one by index.
+    query = "SELECT DISTINCT ?p ?o WHERE { VALUES ?p { " + EDGE_PREDICATES + " } <%s> ?p ?o }"
+    rows = [{"s": iri, **row} for iri in iris for row in store.select(query % iri)]
     edges = []
-    for row in sorted(rows, key=lambda r: (rank[r["s"]], rank[r["o"]], r["p"])):
+    for row in sorted((r for r in rows if r["o"] in rank), key=lambda r: (rank[r["s"]], rank[r["o"]], r["p"])):
         name = row["p"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]
         edges.append({"source": short_id(row["s"]), "target": short_id(row["o"]), "label": RELATIONS.get(name, "主题"),
                       "relation": name})

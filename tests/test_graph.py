@@ -206,6 +206,7 @@ def test_summary_rows_equal_the_stores_answers(store):
         kept["tags"] += compare["tags"]
         kept["texts"] += compare["texts"]
         fields.update(compare["fields"])
+    kept["goals"] = summary.get("goals")
     kept["entities"] = [row for found in summary.entity_rows(sorted(summary.query_entities())).values()
                         for row in found]
     for name, query in rows.queries().items():

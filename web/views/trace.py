@@ -7,7 +7,7 @@ from flask import Blueprint, request
 from web.errors import Unavailable
 from web.present import anchor, kind_label
 from web.render import page
-from web.state import Corpus, corpus, graph_call
+from web.state import Corpus, corpus, graph_call, module
 
 bp = Blueprint("trace", __name__)
 
@@ -59,33 +59,19 @@ def decorate(data: Corpus, node: dict) -> dict:
     return node
 
 
-#: The goals the graph can trace: goal statements and the goal phrases found in them.
-GOALS = """SELECT ?goal ?label ?plan WHERE {
-  ?goal a ?class ; rdfs:label ?label ; pg:inPlan ?p . ?p dcterms:title ?plan .
-  FILTER(?class IN (pg:GoalPhrase, pg:Goal))
-  OPTIONAL { ?goal pg:order ?order }
-} ORDER BY ?plan ?order ?label"""
-
-
 def goal_choices(data: Corpus) -> list[dict]:
     """The goals to pick from: the graph's list when it has one, else goal nodes of the outline."""
-    query = graph_call("sparql")
-    if query is not None and data.store is not None:
-        rows = query(data.store, GOALS)["rows"]
+    outline = module("graph.outline")
+    if outline is not None and hasattr(outline, "goals") and data.store is not None:
+        rows = outline.goals(data.store)
         if rows:
             return [{"id": r["goal"].split("/id/", 1)[-1], "label": r["label"], "plan": r["plan"]} for r in rows]
-    return [{"id": node.id, "label": node.title or node.text[:40], "plan": plan.title, "plan_id": plan.id}
-            for plan in data.plans for node in plan.walk() if node.kind == "goal"]
+    titles = {p.id: p.title for p in data.plans}
+    return [{"id": node_id, "label": label, "plan": titles[plan_id], "plan_id": plan_id}
+            for node_id, label, plan_id in data.catalog.nodes_of_kind("goal")]
 
 
 def source_choices(data: Corpus) -> list[dict]:
     """Projects and places to trace back from, most mentioned first."""
-    found = [(len(e.mentions), e) for plan in data.plans for e in plan.entities if e.type in ("project", "place")]
-    found.sort(key=lambda pair: -pair[0])
-    seen, out = set(), []
-    for _, entity in found:
-        if entity.label not in seen:
-            seen.add(entity.label)
-            out.append({"id": entity.id, "label": entity.label, "kind": entity.type,
-                        "kind_label": kind_label(entity.type)})
-    return out[:200]
+    return [{"id": e["id"], "label": e["label"], "kind": e["type"], "kind_label": kind_label(e["type"])}
+            for e in data.catalog.top_entities(("project", "place"), 200)]
