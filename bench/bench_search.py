@@ -1,6 +1,7 @@
 """Benchmark the search index: build time and query latency (p50/p95, highlights included).
 
 usage: python bench/bench_search.py [FOLDER ...]   (default: corpus/ and ../shared/scale/)
+       python bench/bench_search.py --index INDEX_DIR ...   (query latency only, on indexes already built)
 Not run by the tests.
 """
 
@@ -78,10 +79,42 @@ def bench(folder: Path, queries: list[str], rounds: int = 3) -> dict:
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "thesaurus": th is not None}
 
 
+def latency(index: Path, queries: list[str], rounds: int = 3) -> dict:
+    """Query an index already built (``DATA/index`` of ``plangraph build``): p50/p95 in ms, first and warm rounds.
+
+    Each query asks for the first page of 10 hits with highlights and facets, as the web page and the API do.
+    """
+    th = thesaurus()
+    t0 = time.perf_counter()
+    searcher = search.open_index(index, expander=th.expand if th else None)
+    searcher.search("预热")
+    opened = time.perf_counter() - t0
+    times: list[float] = []
+    slow: dict[str, float] = {}
+    for _ in range(rounds):
+        for q in queries:
+            start = time.perf_counter()
+            searcher.search(q, limit=10)
+            ms = (time.perf_counter() - start) * 1000
+            times.append(ms)
+            slow[q] = max(slow.get(q, 0.0), ms)
+    first, warm = times[:len(queries)], times[len(queries):] or times
+    return {"index": str(index), "units": searcher.whoosh().doc_count(), "open_s": round(opened, 2),
+            "queries": len(queries), "first_p50_ms": round(statistics.median(first), 1),
+            "first_p95_ms": round(percentile(first, 95), 1), "warm_p50_ms": round(statistics.median(warm), 1),
+            "warm_p95_ms": round(percentile(warm, 95), 1), "max_ms": round(max(times), 1),
+            "slowest": dict(sorted(slow.items(), key=lambda kv: -kv[1])[:5]),
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
+
+
 def main(argv: list[str]) -> None:
-    folders = [Path(a) for a in argv] or [ROOT / "corpus", ROOT.parent / "shared" / "scale"]
     own = json.loads((ROOT / "tests" / "search_queries.json").read_text(encoding="utf-8"))["queries"]
     queries = [c["q"] for c in own] + GENERIC
+    if argv[:1] == ["--index"]:
+        for index in argv[1:]:
+            print(json.dumps(latency(Path(index), queries), ensure_ascii=False))
+        return
+    folders = [Path(a) for a in argv] or [ROOT / "corpus", ROOT.parent / "shared" / "scale"]
     for folder in folders:
         print(json.dumps(bench(folder, queries), ensure_ascii=False))
 

@@ -17,6 +17,7 @@ import threading
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.query import And, AndMaybe, Every, NullQuery, Or, Phrase, Query, Term
+from whoosh.scoring import BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
 from search.substring import Substring, SubstringIndex
@@ -69,8 +70,26 @@ class Scorer:
             ids.extend(m._ids)
             weights.extend(m._weights)
             m._next_block()
+        if type(scorer) is BM25FScorer:  # whoosh's formula inlined, the same operations in the same order
+            norms, idf, k1p = self.norms(field, scorer), scorer.idf, scorer.K1 + 1
+            return {d: idf * ((w * k1p) / (w + norms[d])) for d, w in zip(ids, weights)}
         lengths, score = self.lengths(field), scorer._score
         return {d: score(w, lengths[d]) for d, w in zip(ids, weights)}
+
+    def norms(self, field: str, scorer: BM25FScorer) -> list[float]:
+        """Return BM25's length normalisation ``K1 * ((1 - B) + B * length / avgfl)`` of ``field`` in every unit.
+
+        It is the same for every term of a field; lengths are stored as one of 256 values, so each
+        is worked out once.
+        """
+        key = ("#norms", field, scorer.K1, scorer.B, scorer.avgfl)
+        found = self._terms.get(key)
+        if found is None:
+            K1, B, avgfl = scorer.K1, scorer.B, scorer.avgfl
+            table = {fl: K1 * ((1 - B) + B * fl / avgfl) for fl in set(self.lengths(field))}
+            found = list(map(table.__getitem__, self.lengths(field)))
+            self._terms[key] = found
+        return found
 
     def lengths(self, field: str) -> list[int]:
         """Return the length of ``field`` in every unit (as whoosh stores it, one byte each), read once."""
@@ -96,13 +115,35 @@ class Scorer:
             self._terms[key] = value
 
     def positions(self, field: str, text: str, docs: list[int]) -> dict[int, frozenset[int]]:
-        """Return the word positions of ``text`` in ``field`` of each of ``docs`` (sorted; all hold it)."""
+        """Return the word positions of ``text`` in ``field`` of each of ``docs`` (sorted; all hold it).
+
+        Blocks of postings holding none of ``docs`` are passed over on their block header; the
+        others are read whole, instead of stepping through them a posting at a time.
+        """
         found = {}
         m = self.searcher.postings(field, text)
-        for d in docs:
-            if m.id() < d:
-                m.skip_to(d)
-            found[d] = frozenset(m.value_as("positions"))
+        if not isinstance(m, W3LeafMatcher):
+            for d in docs:
+                if m.id() < d:
+                    m.skip_to(d)
+                found[d] = frozenset(m.value_as("positions"))
+            return found
+        decode = m.format.decoder("positions")
+        i, n = 0, len(docs)
+        while i < n and m.is_active():
+            last = m.block_max_id()
+            if docs[i] <= last:
+                m._read_ids()
+                m._read_values()
+                at = {d: k for k, d in enumerate(m._ids)}
+                values = m._values
+                while i < n and docs[i] <= last:
+                    k = at.get(docs[i])
+                    found[docs[i]] = frozenset(decode(values[k])) if k is not None else frozenset()
+                    i += 1
+            m._next_block()
+        for d in docs[i:]:
+            found[d] = frozenset()
         return found
 
     def phrase(self, q: Phrase) -> Scores:

@@ -1,7 +1,10 @@
 """Run a query against the index: ranked, de-duplicated hits with highlights, facets and explain.
 
-One ``Searcher`` is safe to share between threads: each thread gets its own
-whoosh searcher, opened on first use.
+One ``Searcher`` is safe to share between threads: they take turns on one whoosh
+searcher.  Whoosh reads the parts of a compound segment it opens (postings,
+stored fields) into a copy per searcher, so a searcher per thread cost the
+index's size again for each server thread and a cold start for each; Python runs
+one thread at a time anyway, and one searcher also shares its caches.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Callable
-from itertools import chain
+from itertools import chain, compress
+from operator import mul
 
 from whoosh.query import And, Every, NullQuery, Or, Query, Term
 
@@ -50,23 +54,29 @@ class Searcher:
         self.substrings = substrings
         self.plan_titles = {p["id"]: p["title"] for p in meta.get("plans", [])}
         self.theme_labels = dict(meta.get("themes", {}))
-        self._local = threading.local()
+        self.lock = threading.RLock()
+        self._searcher = None
+        self._scorer: Scorer | None = None
         self._columns: dict[str, list] | None = None
         self._columns_lock = threading.Lock()
 
     def whoosh(self):
-        """Return this thread's whoosh searcher."""
-        s = getattr(self._local, "searcher", None)
+        """Return the whoosh searcher (use it holding ``self.lock``)."""
+        s = self._searcher
         if s is None:
-            s = self._local.searcher = self.ix.searcher()
+            with self.lock:
+                if self._searcher is None:
+                    self._searcher = self.ix.searcher()
+                s = self._searcher
         return s
 
     def close(self) -> None:
-        """Close this thread's whoosh searcher."""
-        s = getattr(self._local, "searcher", None)
-        if s is not None:
-            s.close()
-            self._local.searcher = None
+        """Close the whoosh searcher (it is opened again on the next search)."""
+        with self.lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+                self._scorer = None
 
     def expansions(self, p: Q.Parsed) -> list[str]:
         """Return thesaurus expansions of the typed text and words, minus what was typed."""
@@ -118,6 +128,11 @@ class Searcher:
     def search(self, query: str, plan: str | None = None, kind: str | None = None, theme: str | None = None,
                limit: int = 10, page: int = 1, explain: bool = False) -> dict:
         """Search the index and return the results page as a plain dict (see the module docstring)."""
+        with self.lock:
+            return self._search(query, plan, kind, theme, limit, page, explain)
+
+    def _search(self, query: str, plan: str | None, kind: str | None, theme: str | None, limit: int, page: int,
+                explain: bool) -> dict:
         limit, page = check_int("limit", limit, 1, MAX_LIMIT), check_int("page", page, 1, 10_000)
         p = Q.parse(query)
         for name, value in (("plan", plan), ("kind", kind), ("theme", theme)):
@@ -172,16 +187,18 @@ class Searcher:
             cols["weight"] = [kind_weight(k) for k in cols["kind"]]
             ids: dict = {}
             cols["gid"] = [ids.setdefault(g, len(ids)) for g in cols["group"]]  # each group as a small int
+            members = Counter(cols["gid"])
+            cols["shared"] = [members[g] > 1 for g in cols["gid"]]  # the unit's group holds others too
             n = len(cols["rank"])
             cols["order"] = [r * n + d for d, r in enumerate(cols["rank"])]  # (rank, unit) as one int
             self._columns = cols
         return cols
 
     def scorer(self) -> Scorer:
-        """Return this thread's scorer (it caches the scores of the terms searched)."""
-        sc = getattr(self._local, "scorer", None)
+        """Return the scorer (it caches the scores of the terms searched)."""
+        sc = self._scorer
         if sc is None or sc.searcher is not self.whoosh():
-            sc = self._local.scorer = Scorer(self.whoosh(), self.substrings)
+            sc = self._scorer = Scorer(self.whoosh(), self.substrings)
         return sc
 
     def matches(self, q: Query, filt: Query | None) -> tuple[dict[int, float], Pending | None]:
@@ -235,19 +252,25 @@ class Searcher:
         kind-weighted score of any unit in it.
         """
         cols = self.columns()
-        gid, order, weights = cols["gid"], cols["order"], cols["weight"]
-        unit: dict[int, int] = {}
-        best: dict[int, float] = {}
-        for doc, score in scored.items():
-            key, weighted = gid[doc], score * weights[doc]
-            other = unit.get(key)
+        gid, order, weights, shared = cols["gid"], cols["order"], cols["weight"], cols["shared"]
+        docs = list(scored)
+        keys = list(map(gid.__getitem__, docs))
+        weighted = list(map(mul, scored.values(), map(weights.__getitem__, docs)))
+        unit = dict(zip(keys, docs))  # right for a unit alone in its group, the most of them
+        best = dict(zip(keys, weighted))
+        many_unit: dict[int, int] = {}
+        many_best: dict[int, float] = {}
+        for doc, key, score in compress(zip(docs, keys, weighted), map(shared.__getitem__, docs)):
+            other = many_unit.get(key)
             if other is None:
-                unit[key], best[key] = doc, weighted
+                many_unit[key], many_best[key] = doc, score
                 continue
             if order[doc] < order[other]:
-                unit[key] = doc
-            if weighted > best[key]:
-                best[key] = weighted
+                many_unit[key] = doc
+            if score > many_best[key]:
+                many_best[key] = score
+        unit.update(many_unit)
+        best.update(many_best)
         return unit, best
 
     def matched_terms(self, q: Query, docs: set[int]) -> dict[int, list]:
