@@ -103,7 +103,8 @@ class Writer:
         compare = {"tags": tags, "fields": {r["t"]: r for r in fields}, "texts": texts}
         self.db.execute("INSERT INTO plan VALUES (?, ?, ?, ?, ?)",
                         (row["plan"], row["id"], row["title"], dumps(outline), dumps(compare)))
-        index = load_index(outline, self.entities)
+        named = {r["e"] for r in outline["mentions"]}
+        index = load_index(outline, {e: self.entities[e] for e in named if e in self.entities})
         for iri, r in index.resources.items():
             self.resource(iri, r)
         for e, nodes in index.mentioned_in.items():

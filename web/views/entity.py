@@ -61,15 +61,11 @@ def node_entity(data: Corpus, node_id: str) -> dict:
     """A goal, task or heading shown as an entity: its text, citation and the entities it mentions."""
     plan, node, path = data.nodes[node_id]
     inside = {n.id for n in node.walk()}
-    related = Counter()
-    for entity_id, found in data.entities.items():
-        for _, item in found:
-            related[entity_id] += sum(m.node_id in inside for m in item.mentions)
     return {
         "id": node_id, "label": node.title or node.text[:30], "kind": node.kind, "aliases": [],
         "plans": [plan.title], "text": node.text, "citation": citation(plan, node, path),
         "url": f"/plan/{plan.id}#{anchor(node.id)}", "mentions": [],
-        "related": enrich_related(data, node_id) or related_list(data, related),
+        "related": enrich_related(data, node_id) or related_list(data, mentioned_in(data, inside)),
     }
 
 
@@ -123,12 +119,18 @@ def enrich_related(data: Corpus, entity_id: str) -> list[dict]:
 
 def co_mentioned(data: Corpus, entity_id: str, nodes: set[str]) -> list[dict]:
     """Entities mentioned in the same passages, most shared first."""
-    counts = Counter()
-    for other, found in data.entities.items():
-        if other != entity_id:
-            for _, item in found:
-                counts[other] += sum(m.node_id in nodes for m in item.mentions)
+    counts = mentioned_in(data, nodes)
+    counts.pop(entity_id, None)
     return related_list(data, counts)
+
+
+def mentioned_in(data: Corpus, nodes: set[str]) -> Counter:
+    """How often each entity is mentioned in ``nodes`` (from the catalog), in the corpus' entity order:
+    by the first plan naming each (ties of equal counts keep that order)."""
+    counts = data.catalog.entities_in(nodes)
+    order = {p.id: i for i, p in enumerate(data.plans)}
+    first = {e: order.get(next(iter(data.catalog.entity_plans(e)), ""), len(order)) for e in counts}
+    return Counter({e: counts[e] for e in sorted(counts, key=lambda e: first[e])})
 
 
 def related_list(data: Corpus, counts: Counter) -> list[dict]:
@@ -136,9 +138,9 @@ def related_list(data: Corpus, counts: Counter) -> list[dict]:
     out = []
     for other, count in counts.most_common(30):
         if count:
-            item = data.entities[other][0][1]
-            out.append({"id": other, "label": item.label, "kind": item.type,
-                        "kind_label": kind_label(item.type), "count": count})
+            info = data.catalog.entity(other)
+            out.append({"id": other, "label": info["label"], "kind": info["type"],
+                        "kind_label": kind_label(info["type"]), "count": count})
     return out
 
 
@@ -188,11 +190,10 @@ def model_neighbourhood(data: Corpus, entity_id: str, limit: int) -> dict:
         passages = {n.id for n in node.walk()}
     else:
         return {"nodes": [], "edges": []}
-    for other, found in data.entities.items():
+    for other in mentioned_in(data, passages):
         if other == entity_id or len(nodes) >= limit:
             continue
-        item = found[0][1]
-        if any(m.node_id in passages for _, e in found for m in e.mentions):
-            nodes[other] = {"id": other, "label": item.label, "kind": item.type}
-            edges.append({"source": entity_id, "target": other, "label": "同段提及"})
+        info = data.catalog.entity(other)
+        nodes[other] = {"id": other, "label": info["label"], "kind": info["type"]}
+        edges.append({"source": entity_id, "target": other, "label": "同段提及"})
     return {"nodes": list(nodes.values()), "edges": edges}
