@@ -14,6 +14,7 @@ whoosh's matcher, so the numbers stay whoosh's BM25F.
 from __future__ import annotations
 
 import threading
+from itertools import accumulate
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.query import And, AndMaybe, Every, NullQuery, Or, Phrase, Query, Term
@@ -65,9 +66,8 @@ class Scorer:
         ids: list[int] = []
         weights: list[float] = []
         while m.is_active():  # whole blocks: the per-posting calls were most of a search
-            m._read_ids()
+            ids.extend(block_ids(m))
             m._read_weights()
-            ids.extend(m._ids)
             weights.extend(m._weights)
             m._next_block()
         if type(scorer) is BM25FScorer:  # whoosh's formula inlined, the same operations in the same order
@@ -133,9 +133,8 @@ class Scorer:
         while i < n and m.is_active():
             last = m.block_max_id()
             if docs[i] <= last:
-                m._read_ids()
+                at = {d: k for k, d in enumerate(block_ids(m))}
                 m._read_values()
-                at = {d: k for k, d in enumerate(m._ids)}
                 values = m._values
                 while i < n and docs[i] <= last:
                     k = at.get(docs[i])
@@ -287,6 +286,13 @@ class Scorer:
             out[m.id()] = m.score()
             m.next()
         return out
+
+
+def block_ids(m: W3LeafMatcher):
+    """Return the unit numbers of the matcher's current block: whoosh's ``delta_decode``, summed in C."""
+    if m._data is None:
+        m._read_data()
+    return accumulate(m._data[0])
 
 
 def column_bytes(column, count: int) -> bytes | list[int]:
