@@ -35,15 +35,15 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from search.analysis import ChineseTokenizer, analysed
 from search.units import Tagger, plan_units, themes_of
 
-#: Postings held in memory before they are written to a sorted run file.
-SPILL = 3_000_000
+#: Postings held in memory (about 20 bytes each) before they are written to a sorted run file.
+SPILL = 6_000_000
 #: Terms per marshalled chunk of a run file.
 CHUNK = 2048
 #: The source files whose code decides a plan's analysis; their digest is the cache's version.
 SOURCES = ("analysis.py", "units.py", "writer.py", "schema.py")
 
-#: One field's postings: term bytes -> (unit numbers, weights, encoded values).
-Postings = dict[bytes, tuple[list[int], list[float], list[bytes]]]
+#: One field's postings: term bytes -> (unit numbers, weights, encoded values), compact while held.
+Postings = dict[bytes, tuple[array, array, list[bytes]]]
 #: The layout of a cached run (``Run.dumps``).
 FORMAT = 1
 
@@ -124,6 +124,13 @@ class Run:
 def uints(raw: bytes) -> array:
     """Return an array of unsigned ints from its bytes."""
     out = array("I")
+    out.frombytes(raw)
+    return out
+
+
+def floats(raw: bytes) -> array:
+    """Return an array of doubles from its bytes."""
+    out = array("d")
     out.frombytes(raw)
     return out
 
@@ -274,7 +281,7 @@ class SegmentBuilder:
                     length += freq
                     found = table.get(tbytes)
                     if found is None:
-                        table[tbytes] = ([docnum], [weight], [vbytes])
+                        table[tbytes] = (array("I", [docnum]), array("d", [weight]), [vbytes])
                     else:
                         found[0].append(docnum)
                         found[1].append(weight)
@@ -299,7 +306,7 @@ class SegmentBuilder:
                 end = at + n
                 found = mine.get(term)
                 if found is None:
-                    found = mine[term] = ([], [], [])
+                    found = mine[term] = (array("I"), array("d"), [])
                 found[0].extend(map(base.__add__, docs[at:end]))
                 found[1].extend(map(boost.__mul__, freqs[at:end]))
                 found[2].extend(values[at:end] if values is not None else map(packed.__getitem__, freqs[at:end]))
@@ -327,7 +334,8 @@ class SegmentBuilder:
         with open(path, "wb") as f:
             chunk = []
             for key in sorted((name, term) for name, table in self.postings.items() for term in table):
-                chunk.append((*key, *self.postings[key[0]][key[1]]))
+                docs, weights, values = self.postings[key[0]][key[1]]
+                chunk.append((*key, docs.tobytes(), weights.tobytes(), values))
                 if len(chunk) >= CHUNK:
                     marshal.dump(chunk, f)
                     chunk = []
@@ -388,10 +396,11 @@ def read_spill(path: Path) -> Iterator[tuple]:
                 chunk = marshal.load(f)
             except EOFError:
                 return
-            yield from chunk
+            for name, term, docs, weights, values in chunk:
+                yield name, term, uints(docs), floats(weights), values
 
 
-def write_term(fw, term: bytes, docs: list[int], weights: list[float], values: list[bytes],
+def write_term(fw, term: bytes, docs: array, weights: array, values: list[bytes],
                lens: list | None) -> None:
     """Write one term's postings a block at a time, as ``W3PostingsWriter.add_posting`` would one by one."""
     fw.start_term(term)
