@@ -153,8 +153,9 @@ def overview_of(plans: list[dict], counts: dict[str, dict[str, int]], used: set[
 
 
 def themes_overview(store: GraphStore) -> dict:
-    """Return, per theme (with its narrower themes), how many items and targets each plan has on it."""
-    return summary(store).get("overview")
+    """Return, per theme (with its narrower themes), how many items and targets each plan has on it (computed at
+    build time; shared between callers, so read it without changing it)."""
+    return store.cached("themes-overview", lambda: summary(store).get("overview"))
 
 
 def write_xlsx(result: dict, path: Path) -> None:
