@@ -24,6 +24,7 @@ from __future__ import annotations
 import pickle
 import sqlite3
 import threading
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -32,14 +33,14 @@ from graph import rows as answers
 from graph.store import GraphStore
 
 SUMMARY_FILE = "summary.sqlite"
-VERSION = 2
+VERSION = 3
 
 SCHEMA = """
 CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB);
 CREATE TABLE plan (iri TEXT PRIMARY KEY, id TEXT, title TEXT, outline BLOB, compare BLOB);
-CREATE TABLE res (iri TEXT PRIMARY KEY, plan TEXT, sid TEXT, node_id TEXT, row BLOB);
-CREATE TABLE gram (g TEXT, iri TEXT, goal INTEGER);
-CREATE TABLE chars (c TEXT, iri TEXT);
+CREATE TABLE res (n INTEGER PRIMARY KEY, iri TEXT UNIQUE, plan TEXT, sid TEXT, node_id TEXT, row BLOB);
+CREATE TABLE gram (g TEXT, n INTEGER, goal INTEGER);
+CREATE TABLE chars (c TEXT, n INTEGER);
 CREATE TABLE entity (iri TEXT PRIMARY KEY, rows BLOB);
 CREATE TABLE entity_key (k TEXT, iri TEXT);
 CREATE TABLE entity_gram (g TEXT, iri TEXT);
@@ -69,6 +70,15 @@ Q_PLAN_TRIPLES = (
 
 def dumps(value: object) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def packed(value: object) -> bytes:
+    """Return ``value`` pickled and compressed (a plan's rows repeat their IRIs a lot)."""
+    return zlib.compress(dumps(value), 1)
+
+
+def unpacked(blob: bytes) -> object:
+    return pickle.loads(zlib.decompress(blob))
 
 
 def grams(text: str) -> set[str]:
@@ -102,7 +112,7 @@ class Writer:
         tags, fields, texts = answers.tags(facts), answers.target_fields(facts), answers.texts(facts)
         compare = {"tags": tags, "fields": {r["t"]: r for r in fields}, "texts": texts}
         self.db.execute("INSERT INTO plan VALUES (?, ?, ?, ?, ?)",
-                        (row["plan"], row["id"], row["title"], dumps(outline), dumps(compare)))
+                        (row["plan"], row["id"], row["title"], packed(outline), packed(compare)))
         named = {r["e"] for r in outline["mentions"]}
         index = load_index(outline, {e: self.entities[e] for e in named if e in self.entities})
         for iri, r in index.resources.items():
@@ -120,13 +130,13 @@ class Writer:
         """Store one traceable resource with its label's character pairs and characters."""
         from graph.links import _core
 
-        self.db.execute("INSERT INTO res VALUES (?, ?, ?, ?, ?)",
-                        (iri, r["plan_iri"], r["id"], r["node_id"], dumps(r)))
-        rows = [(g, iri, 0) for g in grams(r["label"])]
+        n = self.db.execute("INSERT INTO res (iri, plan, sid, node_id, row) VALUES (?, ?, ?, ?, ?)",
+                            (iri, r["plan_iri"], r["id"], r["node_id"], dumps(r))).lastrowid
+        rows = [(g, n, 0) for g in grams(r["label"])]
         if r["is_goal"] and r["text"]:
-            rows += [(g, iri, 1) for g in grams(r["text"])]
+            rows += [(g, n, 1) for g in grams(r["text"])]
         self.db.executemany("INSERT INTO gram VALUES (?, ?, ?)", rows)
-        self.db.executemany("INSERT INTO chars VALUES (?, ?)", ((c, iri) for c in set(_core(r["label"]))))
+        self.db.executemany("INSERT INTO chars VALUES (?, ?)", ((c, n) for c in set(_core(r["label"]))))
 
 
 def entity_rows(store: GraphStore) -> dict[str, list[dict]]:
@@ -216,12 +226,12 @@ class Summary:
 
     def outline_rows(self, plan: str) -> dict | None:
         found = self.query("SELECT outline FROM plan WHERE iri = ?", (plan,))
-        return pickle.loads(found[0][0]) if found else None
+        return unpacked(found[0][0]) if found else None
 
     def compare_rows(self, plans: list[str]) -> dict[str, dict]:
         """Return the compare rows (tags, target fields, texts) of each plan IRI asked for."""
         marks = ",".join("?" * len(plans))
-        return {iri: pickle.loads(blob) for iri, blob in
+        return {iri: unpacked(blob) for iri, blob in
                 self.query(f"SELECT iri, compare FROM plan WHERE iri IN ({marks})", plans)}
 
     def entity_rows(self, iris: Iterable[str]) -> dict[str, list[dict]]:
@@ -239,45 +249,47 @@ class Summary:
         """Return the IRI of every entity."""
         return [iri for (iri,) in self.query("SELECT iri FROM entity")]
 
-    def resources(self, iris: Iterable[str]) -> list[dict]:
-        """Return the resource dicts (as ``outline._resource`` makes them) of the IRIs asked for, by IRI."""
-        iris = list(dict.fromkeys(iris))
+    def resources(self, keys: Iterable, by: str = "iri") -> list[dict]:
+        """Return the resource dicts (as ``outline._resource`` makes them) asked for by IRI (or by number,
+        ``by="n"``, as the character indexes list them), in IRI order."""
+        keys = list(dict.fromkeys(keys))
         out = []
-        for start in range(0, len(iris), 500):
-            chunk = iris[start:start + 500]
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
             marks = ",".join("?" * len(chunk))
             out += [pickle.loads(blob) for (blob,) in
-                    self.query(f"SELECT row FROM res WHERE iri IN ({marks})", chunk)]
+                    self.query(f"SELECT row FROM res WHERE {by} IN ({marks})", chunk)]
         return sorted(out, key=lambda r: r["iri"])
 
-    def postings(self, table: str, column: str, keys: Iterable[str], extra: str = "", args: tuple = ()) -> set[str]:
-        """Return the IRIs listed under any of ``keys`` in an inverted table."""
+    def postings(self, table: str, column: str, keys: Iterable[str], extra: str = "", args: tuple = (),
+                 ref: str = "iri") -> set:
+        """Return what an inverted table lists (``ref``: entity IRIs, or resource numbers) under any of ``keys``."""
         keys = list(keys)
         if not keys:
             return set()
         marks = ",".join("?" * len(keys))
-        return {iri for (iri,) in self.query(f"SELECT iri FROM {table} WHERE {column} IN ({marks}){extra}",
-                                             (*keys, *args))}
+        return {found for (found,) in self.query(f"SELECT {ref} FROM {table} WHERE {column} IN ({marks}){extra}",
+                                                 (*keys, *args))}
 
     def frequency(self, table: str, column: str, key: str, extra: str = "", args: tuple = ()) -> int:
         found = self.query(f"SELECT n FROM {table} WHERE {column} = ?{extra}", (key, *args))
         return found[0][0] if found else 0
 
-    def containing(self, text: str, goal: int = 0) -> set[str] | None:
-        """Return the resources whose label (``goal=1``: goal text) has every character pair of ``text``
-        (a superset of those containing ``text``); None when ``text`` is too short to have pairs."""
+    def containing(self, text: str, goal: int = 0) -> set[int] | None:
+        """Return the numbers of the resources whose label (``goal=1``: goal text) has every character pair of
+        ``text`` (a superset of those containing ``text``); None when ``text`` is too short to have pairs."""
         pairs = grams(text)
         if not pairs:
             return None
         rare = sorted(pairs, key=lambda g: self.frequency("gram_df", "g", g, " AND goal = ?", (goal,)))[:2]
         found = None
         for g in rare:
-            these = self.postings("gram", "g", [g], " AND goal = ?", (goal,))
+            these = self.postings("gram", "g", [g], " AND goal = ?", (goal,), ref="n")
             found = these if found is None else found & these
         return found
 
-    def with_chars(self, chars: Counter, need: float) -> set[str]:
-        """Return a superset of the resources whose label shares at least ``need`` of ``chars`` (with counts).
+    def with_chars(self, chars: Counter, need: float) -> set[int]:
+        """Return (by number) a superset of the resources whose label shares ``need`` of ``chars`` (with counts).
 
         A label sharing none of the rarest characters R has at most ``total - count(R)`` of them, so once
         that is below ``need`` every such label has one of R (a prefix filter).
@@ -289,7 +301,7 @@ class Summary:
                 break
             chosen.append(ch)
             left -= chars[ch]
-        return self.postings("chars", "c", chosen)
+        return self.postings("chars", "c", chosen, ref="n")
 
     def mentioned_in(self, entity: str) -> list[tuple[str, str]]:
         """Return (node, plan) of the nodes mentioning ``entity``, by node IRI."""

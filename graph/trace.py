@@ -28,17 +28,17 @@ def _plans_matching(store: GraphStore, plan: str | None) -> set[str] | None:
     return {p["plan"] for p in summary(store).plans() if plan in (p["id"], p["title"]) or plan in p["title"]}
 
 
-def _candidates(store: GraphStore, words: str, close: set[str]) -> set[str] | None:
-    """Return the resources that may match ``words`` (label or goal text holding it, or a ``close`` label);
-    None when ``words`` is too short for the indexes to narrow anything down."""
+def _candidates(store: GraphStore, words: str) -> set[int] | None:
+    """Return (by number) the resources whose label or goal text may hold ``words``; None when ``words`` is too
+    short for the indexes to narrow anything down."""
     found = summary(store)
     in_label, in_goal = found.containing(words), found.containing(words, goal=1)
     if in_label is None or in_goal is None:
         return None
-    return in_label | in_goal | close
+    return in_label | in_goal
 
 
-def _close_labels(store: GraphStore, words: str) -> set[str]:
+def _close_labels(store: GraphStore, words: str) -> dict[str, dict]:
     """Return the resources whose label may score CLOSE with ``words``: their label has enough of its characters.
 
     The characters a label shares with ``words`` bound their common subsequence, so no close label is missed.
@@ -46,13 +46,13 @@ def _close_labels(store: GraphStore, words: str) -> set[str]:
     core = Counter(_core(words))
     need = CLOSE * sum(core.values()) - 1e-9
     if need <= 0:
-        return set()
+        return {}
     found = summary(store)
-    close = set()
-    for r in found.resources(found.with_chars(core, need)):
+    close = {}
+    for r in found.resources(found.with_chars(core, need), by="n"):
         label = Counter(_core(r["label"]))
         if sum(min(k, label[ch]) for ch, k in core.items()) >= need:
-            close.add(r["iri"])
+            close[r["iri"]] = r
     return close
 
 
@@ -65,12 +65,15 @@ def _by_id(store: GraphStore, words: str, plans: set[str] | None) -> dict | None
     return found.resources(hits[:1])[0] if hits else None
 
 
-def _rows(store: GraphStore, words: str, plans: set[str] | None, close: set[str]) -> list[dict]:
-    """Return the resources (by IRI, in the plans asked for) that may match ``words``."""
+def _rows(store: GraphStore, words: str, plans: set[str] | None, close: dict[str, dict]) -> list[dict]:
+    """Return the resources (by IRI, in the plans asked for) that may match ``words``: ``close`` ones and those
+    the indexes find (every one when they cannot narrow down)."""
     found = summary(store)
-    candidates = _candidates(store, words, close)
-    iris = [iri for (iri,) in found.query("SELECT iri FROM res")] if candidates is None else sorted(candidates)
-    return [r for r in found.resources(iris) if plans is None or r["plan_iri"] in plans]
+    candidates = _candidates(store, words)
+    rows = found.resources([n for (n,) in found.query("SELECT n FROM res")] if candidates is None else candidates,
+                           by="n")
+    rows = sorted({**close, **{r["iri"]: r for r in rows}}.values(), key=lambda r: r["iri"])
+    return [r for r in rows if plans is None or r["plan_iri"] in plans]
 
 
 def resolve_goal(store: GraphStore, goal: str, plan: str | None = None) -> dict:
