@@ -21,15 +21,17 @@ import pickle
 import re
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
 from graph import links, rows
 from graph.namespace import ENTITY_CLASS, NODE_CLASS, PG, PGID, PREFIXES, THEME
+from graph.similar import Similarity
 from graph.store import Chained, open_store, write_store
 from graph.themes import Thesaurus, load_thesaurus
 from ingest.model import Node, Plan
@@ -400,11 +402,11 @@ class PartCache:
             return None
         return nt, pickle.loads(rest.read_bytes())
 
-    def put(self, key: str, part: Part) -> Path:
-        """Store a part (each file written aside and renamed, so a reader never sees half of one)."""
-        nt, rest = self.files(key)
-        for target, data in ((nt, part.triples), (rest, pickle.dumps(
-                {"count": part.count, "links": part.links, "items": part.items}, protocol=pickle.HIGHEST_PROTOCOL))):
+    def put(self, key: str, rest: dict, triples: bytes) -> Path:
+        """Store a part: its N-Triples and the rest (each file written aside and renamed, so a reader never sees
+        half of one)."""
+        nt, extra = self.files(key)
+        for target, data in ((nt, triples), (extra, pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL))):
             aside = target.with_name(f"{target.name}.{os.getpid()}.tmp")
             aside.write_bytes(data)
             os.replace(aside, target)
@@ -418,19 +420,23 @@ class PartCache:
                 file.unlink(missing_ok=True)
 
 
-def similar_links(items: list[tuple[str, str, int, int, list[str]]], counts: dict[str, int]) -> str:
-    """Return the N-Triples of links from each (IRI, plan id, start, end, words) item to the most similar items
-    of the other plans; ``counts`` gives how many links each plan has numbered already."""
+def write_similar_links(similarity: Similarity, counts: dict[str, int], out: BinaryIO) -> int:
+    """Write the links from each item to the most similar items of the other plans; return how many triples.
+
+    Items are keyed (IRI term, plan id, start, end); ``counts`` gives how many links each plan has numbered."""
     writers: dict[str, TripleWriter] = {}
-    where = {key: (plan_id, start, end) for key, plan_id, start, end, _ in items}
-    similar = vocab()["similarTo"]
-    for m in links.similar_words([(key, plan_id, words) for key, plan_id, _, _, words in items]):
-        src, dst = m.target
-        plan_id, start, end = where[src]
-        if plan_id not in writers:
-            writers[plan_id] = TripleWriter(plan_id, links=counts[plan_id])
-        writers[plan_id].link(similar, src, dst, m.score, "tfidf-cosine", m.evidence, src, start, end)
-    return "".join(w.text() for w in writers.values())
+    similar, written = vocab()["similarTo"], 0
+    for m in similarity.matches():
+        (src, plan_id, start, end), (dst, *_) = m.target
+        writer = writers.get(plan_id)
+        if writer is None:
+            writer = writers[plan_id] = TripleWriter(plan_id, links=counts[plan_id])
+        writer.link(similar, src, dst, m.score, "tfidf-cosine", m.evidence, src, start, end)
+        text = writer.text()
+        writer.lines.clear()
+        written += text.count("\n")
+        out.write(text.encode("utf-8"))
+    return written
 
 
 def build_triples(plans: list[Plan]) -> list[tuple]:
@@ -441,39 +447,48 @@ def build_triples(plans: list[Plan]) -> list[tuple]:
             return [tuple(q.triple) for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
 
 
-def keyed(plans: Sequence[Plan], cache: Path | None) -> Iterable[tuple[str | None, Plan]]:
-    """Return (key, plan) pairs; plain lists get keys (a digest of each model, not free) only for the cache."""
-    if hasattr(plans, "items"):
-        return plans.items()
-    return PlanSet.of(plans).items() if cache is not None else ((None, plan) for plan in plans)
+def _given(plan: Plan) -> Callable[[], Plan]:
+    return lambda: plan
+
+
+def keyed(plans: Sequence[Plan], cache: Path | None) -> Iterator[tuple[str | None, Callable[[], Plan]]]:
+    """Yield (key, load plan) pairs, so a cached plan is never loaded; plain lists get keys (a digest of each
+    model, not free) only for the cache."""
+    if cache is not None:
+        plans = PlanSet.of(plans)
+    if not hasattr(plans, "keys"):
+        yield from ((None, _given(plan)) for plan in plans)
+        return
+    for index, key in enumerate(plans.keys):
+        yield key, functools.partial(plans.__getitem__, index)
 
 
 def write_parts(plans: Sequence[Plan], staging: Path, cache: Path | None) -> tuple[list[Path], dict[str, int]]:
     """Write the N-Triples of ``plans`` one plan at a time (from ``cache`` when it has them); return the files
     to load, in order, and how many triples they hold per plan id (in order; similarity links under "")."""
     thesaurus, store = load_thesaurus(), PartCache(cache) if cache is not None else None
-    files, items, counts, total = [], [], {}, {}
+    files, counts, total, similarity = [], {}, {}, Similarity()
     fresh = staging / "plans.nt"
     with open(fresh, "wb") as out:
-        for key, plan in keyed(plans, cache):
+        for key, load in keyed(plans, cache):
             hit = store.get(key) if store else None
             if hit is None:
+                plan = load()
                 part = plan_part(plan, thesaurus)
-                rest = {"count": part.count, "links": part.links, "items": part.items}
+                rest = {"plan": plan.id, "count": part.count, "links": part.links, "items": part.items}
                 if store:
-                    files.append(store.put(key, part))
+                    files.append(store.put(key, rest, part.triples))
                 else:
                     out.write(part.triples)
             else:
                 file, rest = hit
                 files.append(file)
-            total[plan.id] = rest["count"]
-            counts[plan.id] = rest["links"]
-            items.extend((iri, plan.id, start, end, words) for iri, start, end, words in rest["items"])
-        if len(plans) > 1:
-            similar = similar_links(items, counts).encode("utf-8")
-            total[""] = similar.count(b"\n")
-            out.write(similar)
+            total[rest["plan"]] = rest["count"]
+            counts[rest["plan"]] = rest["links"]
+            for iri, start, end, words in rest["items"]:
+                similarity.add((iri, rest["plan"], start, end), rest["plan"], words)
+        if len(total) > 1:
+            total[""] = write_similar_links(similarity, counts, out)
     if store:
         store.prune()
     return [*files, fresh], total

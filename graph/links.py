@@ -13,10 +13,8 @@ heading (a longest common subsequence), after dropping generic lead verbs.
 
 from __future__ import annotations
 
-import heapq
-import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -171,70 +169,16 @@ def project_places(projects: list[tuple[object, str, int]], places: list[tuple[o
     return list(best.values())
 
 
-def _vector(words: list[str], idf: dict[str, float]) -> dict[str, float]:
-    """Return a unit TF-IDF vector of ``words``."""
-    counts = Counter(w for w in words if w in idf)
-    vec = {w: (1 + math.log(c)) * idf[w] for w, c in counts.items()}
-    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-    return {w: v / norm for w, v in vec.items()}
-
-
-NUMBER = re.compile(r"[\d.%％\s]+")
-
-
-def _keep(word: str) -> bool:
-    """Keep words of two or more characters that are not numbers."""
-    return len(word) >= 2 and not NUMBER.fullmatch(word)
-
-
 def similar_items(items: list[tuple[object, str, str]], cut: Callable[[str], list[str]], **options) -> list[Match]:
-    """Return, for each (key, group, text) item, the most similar items of other groups (TF-IDF cosine)."""
+    """Return, for each (key, group, text) item, the most similar items of other groups (``graph.similar``)."""
     return similar_words([(key, group, cut(text)) for key, group, text in items], **options)
 
 
-def similar_words(items: list[tuple[object, str, list[str]]],
-                  top: int = 3, min_score: float = 0.25, probe: int = 8, fanout: int = 50) -> list[Match]:
-    """Return, for each (key, group, words) item, the most similar items of other groups (TF-IDF cosine).
+def similar_words(items: Iterable[tuple[object, str, list[str]]], **options) -> list[Match]:
+    """Return, for each (key, group, words) item, the most similar items of other groups (``graph.similar``)."""
+    from graph.similar import Similarity
 
-    To stay near-linear on thousands of documents, each item probes only its ``probe``
-    heaviest words, and each word only the ``fanout`` items where it weighs most.
-    """
-    raw = [words for _, _, words in items]
-    kept = {w for words in raw for w in words}
-    kept = {w for w in kept if _keep(w)}
-    docs = [[w for w in words if w in kept] for words in raw]
-    df = Counter(w for words in docs for w in set(words))
-    n = len(docs)
-    # Words in more than a twentieth of all items are too common to tell items apart.
-    idf = {w: math.log(n / c) for w, c in df.items() if c <= max(2, n // 20)}
-    vecs = [_vector(words, idf) for words in docs]
-    postings: dict[str, list[int]] = defaultdict(list)
-    for i, vec in enumerate(vecs):
-        for w in vec:
-            postings[w].append(i)
-    groups = [group for _, group, _ in items]
-    weighted: dict[str, list[tuple[int, str, float]]] = {}
-    for w, ids in postings.items():
-        if len(ids) > fanout:
-            ids = heapq.nsmallest(fanout, ids, key=lambda j: -vecs[j][w])
-        weighted[w] = [(j, groups[j], vecs[j][w]) for j in ids]
-    out = []
-    for i, vec in enumerate(vecs):
-        scores: dict[int, float] = defaultdict(float)
-        group = groups[i]
-        for w, weight in heapq.nsmallest(probe, vec.items(), key=lambda kv: -kv[1]):
-            for j, other, wj in weighted[w]:
-                if other != group:
-                    scores[j] += weight * wj
-        # Probe scores are partial; rank by them, then report the full cosine over the shared words.
-        probed = heapq.nsmallest(top * 3, scores, key=lambda j: -scores[j])
-        full = []
-        for j in probed:
-            shared = vec.keys() & vecs[j].keys()
-            full.append((sum(vec[w] * vecs[j][w] for w in shared), j, shared))
-        best = sorted(((s, j, shared) for s, j, shared in full if s >= min_score),
-                      key=lambda x: (x[0], x[1]), reverse=True)[:top]
-        for s, j, shared in best:
-            words = sorted(shared, key=lambda w: (-vec[w] * vecs[j][w], w))[:5]
-            out.append(Match((items[i][0], items[j][0]), round(s, 3), "共同词: " + "、".join(words)))
-    return out
+    sim = Similarity()
+    for key, group, words in items:
+        sim.add(key, group, words)
+    return list(sim.matches(**options))
