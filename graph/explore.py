@@ -6,7 +6,7 @@ from collections import Counter
 
 from graph.errors import NotFound
 from graph.namespace import PGID
-from graph.outline import find_entity, plan_index, short_id
+from graph.outline import entity_info, find_entity, short_id
 from graph.store import GraphStore
 from graph.summary import summary
 from graph.views import CLASSES, EDGE_PREDICATES, edges_between, node_info
@@ -61,23 +61,20 @@ def entity(store: GraphStore, ref: str) -> dict:
     rows = store.select(Q_MENTIONS % ent["iri"])
     passages = [{"node": short_id(r["node"]), "node_label": r["label"], "plan": r["plan"], "surface": r["surface"],
                  "start": r["start"], "end": r["end"], "context": _context(r["text"], r["surface"])} for r in rows]
-    related: Counter = Counter()
-    known: dict[str, dict] = {}
-    tasks = []
-    for node, plan in summary(store).mentioned_in(ent["iri"]):
-        index = plan_index(store, plan)
-        for other in index.mentions.get(node, []):
-            if other["iri"] != ent["iri"]:
-                related[other["iri"]] += 1
-                known[other["iri"]] = other
-        r = index.resources[node]
-        tasks.append({"id": r["id"], "label": r["label"], "plan": r["plan"]})
+    found = summary(store)
+    nodes = [node for node, _ in found.mentioned_in(ent["iri"])]
+    named = found.named_in(nodes)
+    related: Counter = Counter(other for node in nodes for other in named.get(node, []) if other != ent["iri"])
+    top = related.most_common(20)
+    known = {e: entity_info(rows) for e, rows in found.entity_rows(e for e, _ in top).items()}
+    rows_of = {r["iri"]: r for r in found.resources(nodes)}
     return {"id": ent["id"], "label": ent["label"], "kind": ent["kind"], "aliases": ent["aliases"],
             "plans": sorted({p["plan"] for p in passages}), "mentions": passages,
             "located_in": [short_id(o) for o in located_in(store, ent["iri"])],
-            "tasks": tasks,
+            "tasks": [{"id": rows_of[n]["id"], "label": rows_of[n]["label"], "plan": rows_of[n]["plan"]}
+                      for n in nodes],
             "related": [{"id": known[i]["id"], "label": known[i]["label"], "kind": known[i]["kind"], "together": n}
-                        for i, n in related.most_common(20)]}
+                        for i, n in top]}
 
 
 def located_in(store: GraphStore, iri: str) -> list[str]:

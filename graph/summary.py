@@ -33,7 +33,7 @@ from graph import rows as answers
 from graph.store import GraphStore
 
 SUMMARY_FILE = "summary.sqlite"
-VERSION = 3
+VERSION = 4
 
 SCHEMA = """
 CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB);
@@ -44,14 +44,16 @@ CREATE TABLE chars (c TEXT, n INTEGER);
 CREATE TABLE entity (iri TEXT PRIMARY KEY, rows BLOB);
 CREATE TABLE entity_key (k TEXT, iri TEXT);
 CREATE TABLE entity_gram (g TEXT, iri TEXT);
-CREATE TABLE mention (e TEXT, node TEXT, plan TEXT);
+CREATE TABLE mention (e TEXT, node TEXT, plan TEXT, pos INTEGER);
 CREATE TABLE place (e TEXT, place TEXT, score REAL);
+CREATE TABLE serve (node TEXT, goal TEXT, score REAL);
 """
 INDEXES = """
 CREATE INDEX res_plan ON res (plan); CREATE INDEX res_sid ON res (sid); CREATE INDEX res_node ON res (node_id);
 CREATE INDEX gram_g ON gram (g, goal); CREATE INDEX chars_c ON chars (c);
 CREATE INDEX entity_key_k ON entity_key (k); CREATE INDEX entity_gram_g ON entity_gram (g);
-CREATE INDEX mention_e ON mention (e); CREATE INDEX place_e ON place (e);
+CREATE INDEX mention_e ON mention (e); CREATE INDEX mention_node ON mention (node);
+CREATE INDEX place_e ON place (e); CREATE INDEX serve_node ON serve (node);
 CREATE TABLE gram_df AS SELECT g, goal, COUNT(*) AS n FROM gram GROUP BY g, goal;
 CREATE INDEX gram_df_g ON gram_df (g, goal);
 CREATE TABLE chars_df AS SELECT c, COUNT(*) AS n FROM chars GROUP BY c;
@@ -117,8 +119,11 @@ class Writer:
         index = load_index(outline, {e: self.entities[e] for e in named if e in self.entities})
         for iri, r in index.resources.items():
             self.resource(iri, r)
-        for e, nodes in index.mentioned_in.items():
-            self.db.executemany("INSERT INTO mention VALUES (?, ?, ?)", ((e, n, row["plan"]) for n in nodes))
+        for node, named_here in index.mentions.items():
+            self.db.executemany("INSERT INTO mention VALUES (?, ?, ?, ?)",
+                                ((e["iri"], node, row["plan"], pos) for pos, e in enumerate(named_here)))
+        self.db.executemany("INSERT INTO serve VALUES (?, ?, ?)",
+                            ((src, goal, score) for src, goals in index.serves.items() for goal, score in goals))
         self.db.executemany("INSERT INTO place VALUES (?, ?, ?)",
                             ((r["from"], r["to"], r["score"]) for r in outline["links"]
                              if r["type"].endswith("locatedIn")))
@@ -306,6 +311,30 @@ class Summary:
     def mentioned_in(self, entity: str) -> list[tuple[str, str]]:
         """Return (node, plan) of the nodes mentioning ``entity``, by node IRI."""
         return sorted(self.query("SELECT node, plan FROM mention WHERE e = ?", (entity,)))
+
+    def named_in(self, nodes: Iterable[str]) -> dict[str, list[str]]:
+        """Return, per node, the entities it names (as ``OutlineIndex.mentions`` orders them)."""
+        out: dict[str, list[tuple[int, str]]] = {}
+        for node, e, pos in self._chunked("SELECT node, e, pos FROM mention WHERE node IN ({})", nodes):
+            out.setdefault(node, []).append((pos, e))
+        return {node: [e for _, e in sorted(found)] for node, found in out.items()}
+
+    def serves(self, nodes: Iterable[str]) -> dict[str, list[tuple[str, float]]]:
+        """Return, per node, the goals it serves with their scores (as ``OutlineIndex.serves`` orders them)."""
+        out: dict[str, list[tuple[str, float]]] = {}
+        for node, goal, score in sorted(self._chunked("SELECT node, goal, score FROM serve WHERE node IN ({})",
+                                                      nodes)):
+            out.setdefault(node, []).append((goal, score))
+        return out
+
+    def _chunked(self, sql: str, keys: Iterable[str]) -> list[tuple]:
+        """Run ``sql`` (one ``IN ({})`` list) over ``keys`` a few hundred at a time."""
+        keys = list(dict.fromkeys(keys))
+        out = []
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            out += self.query(sql.format(",".join("?" * len(chunk))), chunk)
+        return out
 
     def places(self, entities: Iterable[str]) -> list[tuple[str, str, float]]:
         """Return (entity, place, score) of every located-in link from the entities, by entity, place, score."""

@@ -176,16 +176,41 @@ def trace(store: GraphStore, goal: str, plan: str | None = None) -> dict:
 def trace_from(store: GraphStore, name: str) -> dict:
     """Trace back from a project, place or organisation: the tasks that name it and the goals they serve."""
     ent = find_entity(store, name)
+    found = summary(store)
+    nodes = [node for node, _ in found.mentioned_in(ent["iri"])]
+    rows = _with_ancestors(found, nodes)
+    serves = found.serves(rows)
+    rows |= {r["iri"]: r for r in found.resources({g for goals in serves.values() for g, _ in goals} - rows.keys())}
     tasks = []
-    for node_iri, plan in summary(store).mentioned_in(ent["iri"]):
-        index = plan_index(store, plan)
-        path = index.ancestors(node_iri)
-        goals = [{"id": index.resources[g]["id"], "kind": "goal", "label": index.resources[g]["label"],
-                  "score": s, "children": []}
-                 for n in [node_iri, *path] for g, s in index.serves.get(n, [])]
-        r = index.resources[node_iri]
+    for node_iri in nodes:
+        path = _ancestors(rows, node_iri)
+        goals = [{"id": rows[g]["id"], "kind": "goal", "label": rows[g]["label"], "score": s, "children": []}
+                 for n in [node_iri, *path] for g, s in serves.get(n, [])]
+        r = rows[node_iri]
         tasks.append({"id": r["id"], "kind": "task", "node_kind": r["kind"], "label": r["label"], "plan": r["plan"],
-                      "path": [index.resources[p]["label"] for p in reversed(path)], "children": goals})
+                      "path": [rows[p]["label"] for p in reversed(path)], "children": goals})
     return {"from": {"id": ent["id"], "kind": ent["kind"], "label": ent["label"]},
             "tree": {"id": ent["id"], "kind": ent["kind"], "label": ent["label"], "children": tasks},
             "goals": list({g["id"]: g for t in tasks for g in t["children"]}.values())}
+
+
+def _with_ancestors(found, nodes: list[str]) -> dict[str, dict]:
+    """Return the resource dicts of ``nodes`` and of all their outline ancestors, by IRI (a level at a time)."""
+    rows: dict[str, dict] = {}
+    wanted = set(nodes)
+    while wanted:
+        fetched = found.resources(wanted)
+        rows |= {r["iri"]: r for r in fetched}
+        wanted = {r["parent"] for r in fetched} - rows.keys()
+        wanted = {p for p in wanted if p}
+    return rows
+
+
+def _ancestors(rows: dict[str, dict], iri: str) -> list[str]:
+    """Return the outline ancestors of a node, nearest first (as ``OutlineIndex.ancestors``)."""
+    out = []
+    parent = rows.get(iri, {}).get("parent")
+    while parent in rows:
+        out.append(parent)
+        parent = rows[parent].get("parent")
+    return out

@@ -38,11 +38,16 @@ def model_entity(data: Corpus, entity_id: str) -> dict:
     found = data.entities[entity_id]
     first = found[0][1]
     mentions, nodes = [], set()
+    walked: dict[str, dict] = {}
     for plan, item in found:
+        # The plans are at hand: find each mention's node in its own plan instead of looking every node up again.
+        where = walked.get(plan.id)
+        if where is None:
+            where = walked[plan.id] = {n.id: (n, path) for n, path in plan.walk_with_path()}
         for m in item.mentions:
-            if m.node_id not in data.nodes:
+            if m.node_id not in where:
                 continue
-            _, node, path = data.nodes[m.node_id]
+            node, path = where[m.node_id]
             nodes.add(m.node_id)
             mentions.append({
                 "plan": plan.title, "plan_id": plan.id, "node_id": node.id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, request
 
 from web.errors import Unavailable
@@ -73,5 +75,11 @@ def goal_choices(data: Corpus) -> list[dict]:
 
 def source_choices(data: Corpus) -> list[dict]:
     """Projects and places to trace back from, most mentioned first."""
-    return [{"id": e["id"], "label": e["label"], "kind": e["type"], "kind_label": kind_label(e["type"])}
-            for e in data.catalog.top_entities(("project", "place"), 200)]
+    return list(_sources(data.build, data.catalog))
+
+
+@functools.lru_cache(maxsize=4)
+def _sources(build, catalog) -> tuple[dict, ...]:
+    """The sources of one build (a published build never changes, so they are listed once)."""
+    return tuple({"id": e["id"], "label": e["label"], "kind": e["type"], "kind_label": kind_label(e["type"])}
+                 for e in catalog.top_entities(("project", "place"), 200))
