@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
 from graph.errors import NotFound
 from graph.namespace import PGID
@@ -83,11 +84,14 @@ def located_in(store: GraphStore, iri: str) -> list[str]:
     return _in_view(store, list(dict.fromkeys(r["o"] for r in rows)))
 
 
-def _neighbours(store: GraphStore, node: str) -> list[str]:
-    """Return the successors then the predecessors of a node in the knowledge view, as the view orders them."""
+def _neighbours(store: GraphStore, node: str) -> Iterator[str]:
+    """Yield the successors then the predecessors of a node in the knowledge view, as the view orders them
+    (checked against the view a few at a time, so a hub's thousands of neighbours are not all looked at)."""
     out = [r["o"] for r in store.select(f"SELECT ?o WHERE {{ VALUES ?p {{ {EDGE_PREDICATES} }} <{node}> ?p ?o }}")]
     into = [r["s"] for r in store.select(f"SELECT ?s WHERE {{ VALUES ?p {{ {EDGE_PREDICATES} }} ?s ?p <{node}> }}")]
-    return _in_view(store, list(dict.fromkeys(out))) + _in_view(store, list(dict.fromkeys(into)))
+    for found in (list(dict.fromkeys(out)), list(dict.fromkeys(into))):
+        for start in range(0, len(found), 100):
+            yield from _in_view(store, found[start:start + 100])
 
 
 def neighbourhood(store: GraphStore, ref: str, depth: int = 1, limit: int = 80) -> dict:
@@ -100,8 +104,12 @@ def neighbourhood(store: GraphStore, ref: str, depth: int = 1, limit: int = 80) 
     for _ in range(max(depth, 0)):
         nxt = []
         for node in frontier:
+            if len(order) >= limit:
+                break
             for other in _neighbours(store, node):
-                if other not in seen and len(order) < limit:
+                if len(order) >= limit:
+                    break
+                if other not in seen:
                     seen.add(other)
                     order.append(other)
                     nxt.append(other)

@@ -157,7 +157,8 @@ def neighbourhood(entity_id: str):
     data = corpus()
     depth = int_param("depth", 1, 1, 3)
     limit = int_param("limit", MAX_NEIGHBOURS, 1, 300)
-    ref = data.entities[entity_id][0][1].label if entity_id in data.entities else entity_id
+    info = data.catalog.entity(entity_id)
+    ref = info["label"] if info else entity_id
     result = graph_neighbourhood(data, ref, depth, limit)
     if not result or not result.get("nodes"):
         result = model_neighbourhood(data, entity_id, limit)
