@@ -57,7 +57,7 @@ def build_index(plans, path: Path, tagger: Tagger | None = None, words: Iterable
                     if key:
                         runs.put(key, run)
                 builder.add(run)
-                table.add(run.texts)
+                table.add_grams(run.texts, *run.grams)
                 listed.append({"id": run.plan_id, "title": run.title})
             writer._flush_segment = builder.finish  # our postings instead of whoosh's (empty) pool
             writer.commit()

@@ -21,6 +21,7 @@ import re
 import threading
 from array import array
 from collections import Counter
+from itertools import chain
 from operator import add
 from pathlib import Path
 
@@ -197,7 +198,7 @@ class SubstringIndex:
 
 
 class SubstringTable:
-    """A substring table built a plan at a time: ``add`` the texts of each plan's units in order, then ``index``."""
+    """A substring table built a plan at a time: ``add`` each plan's texts (or their ``add_grams``), then ``index``."""
 
     def __init__(self):
         self.postings: dict[str, array] = {}
@@ -205,24 +206,48 @@ class SubstringTable:
 
     def add(self, texts: list[str]) -> None:
         """Add the texts of the next units (numbered after those already added)."""
+        self.add_grams(texts, *grams_of(texts))
+
+    def add_grams(self, texts: list[str], grams: list[str], counts: array, docs: array) -> None:
+        """Add the texts of the next units with their grams as ``grams_of`` gives them (so they can be kept)."""
         postings = self.postings
         base = len(self.texts)
-        folded = [fold(t) for t in texts]
-        for doc, low in enumerate(folded, base):
-            grams: set[str] = set()
-            for run in RUN.findall(low):
-                grams.update(run)
-                grams.update(map(add, run, run[1:]))  # the pairs, made in C
-            for gram in grams:
-                arr = postings.get(gram)
-                if arr is None:
-                    arr = postings[gram] = array("I")
-                arr.append(doc)
-        self.texts += folded
+        at = 0
+        for gram, n in zip(grams, counts):
+            end = at + n
+            arr = postings.get(gram)
+            if arr is None:
+                arr = postings[gram] = array("I")
+            arr.extend(map(base.__add__, docs[at:end]))
+            at = end
+        self.texts += [fold(t) for t in texts]
 
     def index(self) -> SubstringIndex:
         """Return the table of every text added."""
         return SubstringIndex(self.postings, self.texts)
+
+
+def grams_of(texts: list[str]) -> tuple[list[str], array, array]:
+    """Return the characters and pairs of ``texts`` with the texts holding each: grams, counts, then the texts in a row.
+
+    >>> grams, counts, docs = grams_of(["充电", "电桩"])
+    >>> {g: list(docs[sum(counts[:i]):sum(counts[:i + 1])]) for i, g in enumerate(grams)}["电"]
+    [0, 1]
+    """
+    postings: dict[str, list[int]] = {}
+    for doc, text in enumerate(texts):
+        grams: set[str] = set()
+        for run in RUN.findall(fold(text)):
+            grams.update(run)
+            grams.update(map(add, run, run[1:]))  # the pairs, made in C
+        for gram in grams:
+            found = postings.get(gram)
+            if found is None:
+                postings[gram] = [doc]
+            else:
+                found.append(doc)
+    lists = postings.values()
+    return list(postings), array("I", map(len, lists)), array("I", chain.from_iterable(lists))
 
 
 class Substring(Query):

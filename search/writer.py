@@ -33,6 +33,7 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from search.analysis import ChineseTokenizer, analysed
+from search.substring import grams_of
 from search.units import Tagger, plan_units, themes_of
 
 #: Postings held in memory (about 20 bytes each) before they are written to a sorted run file.
@@ -45,7 +46,7 @@ SOURCES = ("analysis.py", "units.py", "writer.py", "schema.py")
 #: One field's postings: term bytes -> (unit numbers, weights, encoded values), compact while held.
 Postings = dict[bytes, tuple[array, array, list[bytes]]]
 #: The layout of a cached run (``Run.dumps``).
-FORMAT = 1
+FORMAT = 2
 
 
 def document(unit: dict) -> dict:
@@ -96,29 +97,31 @@ class Run:
     """
 
     def __init__(self, plan_id: str, title: str, docs: list[dict], texts: list[str], theme_texts: list[str],
-                 lengths: dict[str, array], postings: dict[str, tuple]):
+                 lengths: dict[str, array], postings: dict[str, tuple], grams: tuple[list[str], array, array]):
         self.plan_id, self.title = plan_id, title
         self.docs, self.texts, self.theme_texts = docs, texts, theme_texts
-        self.lengths, self.postings = lengths, postings
+        self.lengths, self.postings, self.grams = lengths, postings, grams
 
     def dumps(self) -> bytes:
         """Return the run as bytes (``marshal``: plain data only)."""
         lengths = {name: a.tobytes() for name, a in self.lengths.items()}
         postings = {name: (terms, counts.tobytes(), docs.tobytes(), freqs.tobytes(), values)
                     for name, (terms, counts, docs, freqs, values) in self.postings.items()}
+        grams, counts, docs = self.grams
         return marshal.dumps((FORMAT, self.plan_id, self.title, self.docs, self.texts, self.theme_texts,
-                              lengths, postings))
+                              lengths, postings, (grams, counts.tobytes(), docs.tobytes())))
 
     @classmethod
     def loads(cls, data: bytes) -> Run:
         """Return the run ``dumps`` wrote."""
-        fmt, plan_id, title, docs, texts, theme_texts, lengths, postings = marshal.loads(data)
+        fmt, plan_id, title, docs, texts, theme_texts, lengths, postings, grams = marshal.loads(data)
         if fmt != FORMAT:
             raise ValueError(f"run format {fmt!r}")
         return cls(plan_id, title, docs, texts, theme_texts,
                    {name: uints(raw) for name, raw in lengths.items()},
                    {name: (terms, uints(counts), uints(docs), uints(freqs), values)
-                    for name, (terms, counts, docs, freqs, values) in postings.items()})
+                    for name, (terms, counts, docs, freqs, values) in postings.items()},
+                   (grams[0], uints(grams[1]), uints(grams[2])))
 
 
 def uints(raw: bytes) -> array:
@@ -174,8 +177,9 @@ def analyse(plan, schema) -> Run:
                           array("I", chain.from_iterable(e[0] for e in entries)),
                           array("I", chain.from_iterable(e[1] for e in entries)),
                           list(chain.from_iterable(e[2] for e in entries)) if positions else None)
-    return Run(plan.id, plan.title, docs, [substring_text(u) for u in units],
-               [f"{u['title']} {u['text']}" for u in units], lengths, postings)
+    texts = [substring_text(u) for u in units]
+    return Run(plan.id, plan.title, docs, texts, [f"{u['title']} {u['text']}" for u in units], lengths, postings,
+               grams_of(texts))
 
 
 def code_version(words: Iterable[str] = ()) -> str:
