@@ -11,7 +11,7 @@ from web.state import corpus, graph_call
 bp = Blueprint("home", __name__)
 
 #: Plans per page (app config HOME_PER_PAGE): the theme table has a column per plan; a page stays readable and quick.
-PER_PAGE = 50
+PER_PAGE = 30
 
 
 @bp.route("/")
@@ -42,7 +42,7 @@ def themes_overview(data, titles: list[str]) -> list[dict]:
     shown = []
     for t in themes:
         counts = t.get("counts") or t.get("plans") or {}
-        counts = {title: counts[title] for title in titles if title in counts}
+        counts = {title: count_of(counts[title]) for title in titles if title in counts}
         if any(count_of(v) for v in counts.values()):
             shown.append({**t, "plans": counts})
     return shown
