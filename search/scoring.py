@@ -28,8 +28,10 @@ Scores = dict[int, float]
 Pending = tuple[Scores, list[tuple[Phrase | None, Scores]]]
 #: Phrases with more candidates than this are checked only where the check can change the page shown.
 DEFER_OVER = 200
-#: Terms whose scores are remembered per searcher (the words of broad queries repeat).
+#: Terms whose scores are remembered per searcher (the words of broad queries repeat), and the units
+#: their scores may hold in all (a broad word holds most units: at 4,000 plans a score dict is 100 MB).
 TERM_CACHE = 4096
+TERM_CACHE_UNITS = 4_000_000
 
 
 class Scorer:
@@ -39,6 +41,7 @@ class Scorer:
         self.searcher = searcher
         self.substrings = substrings
         self._terms: dict[tuple, dict] = {}
+        self._held = 0
         self._lock = threading.Lock()
 
     def term(self, field: str, text: str) -> Scores:
@@ -110,8 +113,10 @@ class Scorer:
     def remember(self, key: tuple, value: dict | set | list) -> None:
         """Cache ``value``, forgetting everything when the cache is full."""
         with self._lock:
-            if len(self._terms) >= TERM_CACHE:
+            self._held += len(value)
+            if len(self._terms) >= TERM_CACHE or self._held > TERM_CACHE_UNITS:
                 self._terms.clear()
+                self._held = len(value)
             self._terms[key] = value
 
     def positions(self, field: str, text: str, docs: list[int]) -> dict[int, frozenset[int]]:
