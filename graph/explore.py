@@ -62,20 +62,32 @@ def entity(store: GraphStore, ref: str) -> dict:
     rows = store.select(Q_MENTIONS % ent["iri"])
     passages = [{"node": short_id(r["node"]), "node_label": r["label"], "plan": r["plan"], "surface": r["surface"],
                  "start": r["start"], "end": r["end"], "context": _context(r["text"], r["surface"])} for r in rows]
-    found = summary(store)
-    nodes = [node for node, _ in found.mentioned_in(ent["iri"])]
-    named = found.named_in(nodes)
-    related: Counter = Counter(other for node in nodes for other in named.get(node, []) if other != ent["iri"])
-    top = related.most_common(20)
-    known = {e: entity_info(rows) for e, rows in found.entity_rows(e for e, _ in top).items()}
-    rows_of = {r["iri"]: r for r in found.resources(nodes)}
+    nodes = [node for node, _ in summary(store).mentioned_in(ent["iri"])]
+    rows_of = {r["iri"]: r for r in summary(store).resources(nodes)}
     return {"id": ent["id"], "label": ent["label"], "kind": ent["kind"], "aliases": ent["aliases"],
             "plans": sorted({p["plan"] for p in passages}), "mentions": passages,
             "located_in": [short_id(o) for o in located_in(store, ent["iri"])],
             "tasks": [{"id": rows_of[n]["id"], "label": rows_of[n]["label"], "plan": rows_of[n]["plan"]}
                       for n in nodes],
-            "related": [{"id": known[i]["id"], "label": known[i]["label"], "kind": known[i]["kind"], "together": n}
-                        for i, n in top]}
+            "related": _related(store, ent["iri"], nodes)}
+
+
+def related(store: GraphStore, ref: str) -> list[dict]:
+    """Return the entities named in the same passages as a project, place or organisation (``entity``'s
+    ``related``), without reading its passages."""
+    ent = find_entity(store, ref)
+    return _related(store, ent["iri"], [node for node, _ in summary(store).mentioned_in(ent["iri"])])
+
+
+def _related(store: GraphStore, iri: str, nodes: list[str]) -> list[dict]:
+    """Return the 20 entities most often named in ``nodes`` besides ``iri``, with how often."""
+    found = summary(store)
+    named = found.named_in(nodes)
+    counts: Counter = Counter(other for node in nodes for other in named.get(node, []) if other != iri)
+    top = counts.most_common(20)
+    known = {e: entity_info(rows) for e, rows in found.entity_rows(e for e, _ in top).items()}
+    return [{"id": known[i]["id"], "label": known[i]["label"], "kind": known[i]["kind"], "together": n}
+            for i, n in top]
 
 
 def located_in(store: GraphStore, iri: str) -> list[str]:

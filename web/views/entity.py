@@ -9,12 +9,14 @@ from flask import Blueprint
 from web.errors import NotFound
 from web.present import anchor, citation, kind_label
 from web.render import int_param, page
-from web.state import Corpus, corpus, graph_call, missing
+from web.state import Corpus, corpus, graph_call, missing, module
 
 bp = Blueprint("entity", __name__)
 
 CONTEXT = 60
 MAX_NEIGHBOURS = 60
+#: Mentions listed on an entity page; a place named in thousands of plans lists the first ones (in plan order).
+MENTIONS_SHOWN = 100
 
 
 @bp.route("/entity/<path:entity_id>")
@@ -34,30 +36,34 @@ def entity(entity_id: str) -> dict:
 
 
 def model_entity(data: Corpus, entity_id: str) -> dict:
-    """An extracted entity: its mentions with context in every plan and its co-mentioned entities."""
-    found = data.entities[entity_id]
-    first = found[0][1]
-    mentions, nodes = [], set()
-    walked: dict[str, dict] = {}
-    for plan, item in found:
-        # The plans are at hand: find each mention's node in its own plan instead of looking every node up again.
-        where = walked.get(plan.id)
-        if where is None:
-            where = walked[plan.id] = {n.id: (n, path) for n, path in plan.walk_with_path()}
-        for m in item.mentions:
-            if m.node_id not in where:
-                continue
-            node, path = where[m.node_id]
-            nodes.add(m.node_id)
-            mentions.append({
-                "plan": plan.title, "plan_id": plan.id, "node_id": node.id,
-                "url": f"/plan/{plan.id}#{anchor(node.id)}", "citation": citation(plan, node, path),
-                "before": plan.text[max(0, m.start - CONTEXT): m.start], "surface": m.surface,
-                "after": plan.text[m.end: m.end + CONTEXT],
-            })
+    """An extracted entity: its mentions with context (the first MENTIONS_SHOWN, loading only the plans they are
+    in) and its co-mentioned entities."""
+    plan_ids = data.catalog.entity_plans(entity_id)
+    first, mentions, nodes = None, [], set()
+    for plan_id in plan_ids:
+        if len(mentions) >= MENTIONS_SHOWN:
+            break
+        plan = data.model(plan_id)
+        where = {n.id: (n, path) for n, path in plan.walk_with_path()}
+        for item in (e for e in plan.entities if e.id == entity_id):
+            first = first or item
+            for m in item.mentions:
+                if m.node_id not in where or len(mentions) >= MENTIONS_SHOWN:
+                    continue
+                node, path = where[m.node_id]
+                nodes.add(m.node_id)
+                mentions.append({
+                    "plan": plan.title, "plan_id": plan.id, "node_id": node.id,
+                    "url": f"/plan/{plan.id}#{anchor(node.id)}", "citation": citation(plan, node, path),
+                    "before": plan.text[max(0, m.start - CONTEXT): m.start], "surface": m.surface,
+                    "after": plan.text[m.end: m.end + CONTEXT],
+                })
+    if first is None:
+        raise NotFound(f"没有编号为“{entity_id}”的实体。")
     return {
         "id": entity_id, "label": first.label, "kind": first.type, "aliases": first.aliases,
-        "plans": sorted({p.title for p, _ in found}), "mentions": mentions,
+        "plans": sorted({data.plan(p).title for p in plan_ids}), "mentions": mentions,
+        "mentions_total": data.catalog.entity(entity_id)["mentions"],
         "related": enrich_related(data, first.label) or co_mentioned(data, entity_id, nodes), "text": "",
     }
 
@@ -117,9 +123,16 @@ def lookup(data: Corpus, entity_id: str) -> dict | None:
 
 def enrich_related(data: Corpus, entity_id: str) -> list[dict]:
     """The graph's related entities of an id, each with its kind label."""
-    info = lookup(data, entity_id) or {}
+    related = getattr(module("graph.explore"), "related", None)
+    if related is not None and data.store is not None:
+        try:
+            found = related(data.store, entity_id)
+        except missing("graph.errors", "NotFound"):
+            found = []
+    else:
+        found = (lookup(data, entity_id) or {}).get("related", [])
     return [{**r, "kind_label": kind_label(r.get("kind", "")), "count": r.get("together", r.get("count"))}
-            for r in info.get("related", [])]
+            for r in found]
 
 
 def co_mentioned(data: Corpus, entity_id: str, nodes: set[str]) -> list[dict]:
