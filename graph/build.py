@@ -37,7 +37,9 @@ from graph.themes import Thesaurus, load_thesaurus
 from ingest.model import Node, Plan
 from ingest.planset import PlanSet
 
-UNSAFE = re.compile(r"[\s<>\"{}|\\^`#?%]")
+#: Characters an IRI path may not hold raw (and # ? % of our own paths): control, private-use and non-characters
+#: too, so every IRI the builder spells is valid and the store loads the N-Triples without checking them again.
+UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\s<>\"{}|\\^`#?%\ue000-\uf8ff\ufdd0-\ufdef\ufff0-\uffff]")
 HEADING_KINDS = {"part", "chapter", "section", "subsection"}
 ITEM_KINDS = {"task", "goal", "principle", "paragraph"}
 ENTITY_LINK = {"project": "realisedBy", "place": "locatedIn", "organisation": "involves"}
