@@ -2,7 +2,8 @@
 
 The interface the rest of plangraph uses (all results are plain JSON-ready dicts):
 
-- ``build_store(plans, path)``: bulk-build the Oxigraph store of ``plans`` in a fresh directory.
+- ``build_store(plans, path, cache=None)``: build the Oxigraph store of ``plans`` (a list or a PlanSet, one plan
+  at a time) in a fresh directory; with ``cache``, only changed plans are serialised again.
 - ``open_store(path) -> GraphStore``: a cheap read-only handle (several processes may read at once).
 - ``trace(store, goal, plan=None)`` / ``trace_from(store, name)``: goal → tasks → projects, places,
   organisations and targets; and the reverse.

@@ -10,6 +10,17 @@ one plan's triples at a time. Cross-plan facts need no other plan: an entity
 shared by plans gets its type and label in every plan that mentions it (the
 store keeps one copy), and the similarity links are computed last from each
 plan's words only.
+
+With a cache directory (``build_store(..., cache=DIR)``) each plan's N-Triples
+and item words are kept as ``<plan key>-<version>``; a rebuild serialises only
+the plans whose model or whose builder code changed, then recomputes the
+similarity links (they depend on every plan) and loads everything into a fresh
+store. The store is not patched in place (a copy of the previous store with
+per-plan named graphs replaced): readers would then query the union of the
+named graphs, where a triple stated by several plans (an entity's type and
+label) matches once per graph (Oxigraph's ``use_default_graph_as_union``
+answers it twice for two graphs), which changes rows and counts, and the remote
+mode would have to name every plan graph in every query.
 """
 
 from __future__ import annotations
