@@ -218,7 +218,8 @@ class Summary:
                 return self._memory.execute(sql, tuple(args)).fetchall()
         db = getattr(self._local, "db", None)
         if db is None:
-            db = self._local.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            db = self._local.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                                  check_same_thread=False)
         return db.execute(sql, tuple(args)).fetchall()
 
     def get(self, key: str) -> object:
