@@ -33,7 +33,7 @@ def trace() -> dict:
         result["tree"] = decorate(data, result["tree"])
     return {
         "goal": goal, "from": source, "plan": plan or "", "result": result,
-        "goals": goal_choices(data), "sources": source_choices(data),
+        **goal_list(data, plan), "sources": source_choices(data),
         "plans": [{"id": p.id, "title": p.title} for p in data.plans],
         "ready": graph_call("trace") is not None and data.store is not None,
     }
@@ -59,6 +59,20 @@ def decorate(data: Corpus, node: dict) -> dict:
     node["kind_label"] = kind_label(node.get("kind", ""))
     node["children"] = [decorate(data, c) for c in node.get("children", [])]
     return node
+
+
+#: Goals listed on the page (those of the plan asked for, else the first ones): thousands of plans have tens of
+#: thousands of goals, more than a page can show.
+GOALS_SHOWN = 500
+
+
+def goal_list(data: Corpus, plan: str | None) -> dict:
+    """The goals to pick from (of ``plan`` when given, at most GOALS_SHOWN) and how many there are."""
+    goals = goal_choices(data)
+    if plan:
+        title = data.plan(plan).title
+        goals = [g for g in goals if g["plan"] == title]
+    return {"goals": goals[:GOALS_SHOWN], "goals_total": len(goals)}
 
 
 def goal_choices(data: Corpus) -> list[dict]:
