@@ -184,8 +184,8 @@ def analyse(plan, schema) -> Run:
                grams_of(texts))
 
 
-def code_version(words: Iterable[str] = ()) -> str:
-    """Return a digest of the code and vocabulary that decide a plan's analysis."""
+def source_digest() -> bytes:
+    """Return a digest of the code and data that decide a plan's analysis, as this process loaded them."""
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
     for name in SOURCES:
@@ -196,6 +196,16 @@ def code_version(words: Iterable[str] = ()) -> str:
         h.update(resources.files("ingest").joinpath("data", "userdict.txt").read_bytes())
     except (ImportError, FileNotFoundError):
         pass
+    return h.digest()
+
+
+#: Taken when the module is imported, so an edit of the files while a process runs does not change it.
+SOURCE_DIGEST = source_digest()
+
+
+def code_version(words: Iterable[str] = ()) -> str:
+    """Return a digest of the code, the vocabulary and the ``words`` added to it, which decide a plan's analysis."""
+    h = hashlib.sha256(SOURCE_DIGEST)
     h.update("\n".join(sorted(set(words))).encode("utf-8"))
     return h.hexdigest()[:16]
 
