@@ -112,6 +112,7 @@ def parse_files(files: list[Path], data: DataDir, report: BuildReport,
             failed[path] = result
     report.parsed = len(todo)
     report.skipped = [failed[path] for path in files if path in failed]
+    check_ids((plan_id_for(path), path.name) for path in files if path not in failed)  # ids come from file names
     report.plans = PlanSet((keys[path], data.cache / f"{keys[path]}.json") for path in files if path not in failed)
 
 
@@ -143,7 +144,6 @@ def build(paths: list[str | Path], data: DataDir, progress: Callable[[str], None
         raise BuildError(str(exc)) from exc
     if not files:
         raise BuildError(f"{', '.join(map(str, paths))}: no plan files found (.txt, .md, .docx, .pdf)")
-    check_ids((plan_id_for(f), f.name) for f in files)  # a plan's id comes from its file name
     report = BuildReport()
     parse_files(files, data, report, progress, workers or os.cpu_count() or 1)
     if not report.plans:
