@@ -26,6 +26,7 @@ import heapq
 import marshal
 import os
 import tempfile
+import zlib
 from array import array
 from collections.abc import Iterable, Iterator
 from itertools import chain
@@ -48,7 +49,7 @@ SOURCES = ("analysis.py", "units.py", "writer.py", "schema.py")
 #: One field's postings: term bytes -> (unit numbers, weights, encoded values), compact while held.
 Postings = dict[bytes, tuple[array, array, list[bytes]]]
 #: The layout of a cached run (``Run.dumps``).
-FORMAT = 2
+FORMAT = 3
 
 
 def document(unit: dict) -> dict:
@@ -105,18 +106,19 @@ class Run:
         self.lengths, self.postings, self.grams = lengths, postings, grams
 
     def dumps(self) -> bytes:
-        """Return the run as bytes (``marshal``: plain data only)."""
+        """Return the run as bytes (``marshal``: plain data only; compressed, as it is a quarter the size)."""
         lengths = {name: a.tobytes() for name, a in self.lengths.items()}
         postings = {name: (terms, counts.tobytes(), docs.tobytes(), freqs.tobytes(), values)
                     for name, (terms, counts, docs, freqs, values) in self.postings.items()}
         grams, counts, docs = self.grams
-        return marshal.dumps((FORMAT, self.plan_id, self.title, self.docs, self.texts, self.theme_texts,
-                              lengths, postings, (grams, counts.tobytes(), docs.tobytes())))
+        return zlib.compress(marshal.dumps((FORMAT, self.plan_id, self.title, self.docs, self.texts,
+                                            self.theme_texts, lengths, postings,
+                                            (grams, counts.tobytes(), docs.tobytes()))), 1)
 
     @classmethod
     def loads(cls, data: bytes) -> Run:
         """Return the run ``dumps`` wrote."""
-        fmt, plan_id, title, docs, texts, theme_texts, lengths, postings, grams = marshal.loads(data)
+        fmt, plan_id, title, docs, texts, theme_texts, lengths, postings, grams = marshal.loads(zlib.decompress(data))
         if fmt != FORMAT:
             raise ValueError(f"run format {fmt!r}")
         return cls(plan_id, title, docs, texts, theme_texts,
@@ -233,7 +235,7 @@ class RunCache:
         self.used.add(f.name)
         try:
             return Run.loads(f.read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
+        except (OSError, EOFError, ValueError, TypeError, zlib.error):
             return None
 
     def put(self, key: str, run: Run) -> None:
