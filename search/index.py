@@ -47,7 +47,7 @@ def build_index(plans, path: Path, tagger: Tagger | None = None, words: Iterable
     table = SubstringTable()
     listed = []
     writer = ix.writer()
-    with tempfile.TemporaryDirectory(prefix="plangraph-postings-") as spill:
+    with tempfile.TemporaryDirectory(prefix=".postings-", dir=path.parent) as spill:  # beside the index: same disk
         builder = SegmentBuilder(writer, tagger, Path(spill))
         try:
             for i, key in enumerate(keys):
