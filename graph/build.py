@@ -26,6 +26,7 @@ mode would have to name every plan graph in every query.
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import os
 import pickle
@@ -398,7 +399,8 @@ def version() -> str:
 
 
 class PartCache:
-    """Per-plan parts kept across builds in a directory, as ``<plan key>-<version>.nt`` and ``.items``."""
+    """Per-plan parts kept across builds in a directory, as ``<plan key>-<version>.nt.gz`` (gzip level 1: a
+    seventh of the size, read back at hundreds of MB/s) and ``.items``."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -406,7 +408,7 @@ class PartCache:
 
     def files(self, key: str) -> tuple[Path, Path]:
         stem = f"{key}-{version()}"
-        return self.folder / f"{stem}.nt", self.folder / f"{stem}.items"
+        return self.folder / f"{stem}.nt.gz", self.folder / f"{stem}.items"
 
     def get(self, key: str) -> tuple[Path, dict] | None:
         """Return the N-Triples file and the rest of a cached part, or None."""
@@ -419,7 +421,8 @@ class PartCache:
         """Store a part: its N-Triples and the rest (each file written aside and renamed, so a reader never sees
         half of one)."""
         nt, extra = self.files(key)
-        for target, data in ((nt, triples), (extra, pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL))):
+        for target, data in ((nt, gzip.compress(triples, compresslevel=1, mtime=0)),
+                             (extra, pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL))):
             aside = target.with_name(f"{target.name}.{os.getpid()}.tmp")
             aside.write_bytes(data)
             os.replace(aside, target)
@@ -429,7 +432,7 @@ class PartCache:
         """Delete the parts an older code version wrote."""
         current = f"-{version()}."
         for file in self.folder.iterdir():
-            if file.suffix in (".nt", ".items") and current not in file.name:
+            if file.name.endswith((".nt.gz", ".items")) and current not in file.name:
                 file.unlink(missing_ok=True)
 
 

@@ -15,6 +15,7 @@ pyoxigraph objects, so no caller changes.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -202,12 +203,22 @@ def remote_from_env() -> RemoteStore | None:
     return RemoteStore(endpoint, store, f"urn:plangraph:build:{uuid.uuid4().hex}")
 
 
+def _size(file: Path) -> int:
+    """Return the size of a file's content: a gzip file's own record of it (modulo 4 GiB), else its size."""
+    if file.suffix != ".gz":
+        return file.stat().st_size
+    with open(file, "rb") as data:
+        data.seek(-4, os.SEEK_END)
+        return int.from_bytes(data.read(4), "little")
+
+
 class Chained:
-    """The concatenation of files as one binary reader (for Oxigraph's parser and HTTP bodies), without copying."""
+    """The concatenation of files (``.gz`` ones decompressed) as one binary reader, for Oxigraph's parser and
+    HTTP bodies, without copying them."""
 
     def __init__(self, files: Iterable[Path]):
         self.files = [Path(f) for f in files]
-        self.size = sum(f.stat().st_size for f in self.files)
+        self.size = sum(_size(f) for f in self.files)
         self._open = None
         self._next = 0
 
@@ -225,7 +236,8 @@ class Chained:
             if self._open is None:
                 if self._next == len(self.files):
                     return b""
-                self._open = open(self.files[self._next], "rb")  # noqa: SIM115 (closed when exhausted)
+                file = self.files[self._next]
+                self._open = gzip.open(file, "rb") if file.suffix == ".gz" else open(file, "rb")  # noqa: SIM115
                 self._next += 1
             data = self._open.read(size)
             if data:

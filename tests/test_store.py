@@ -1,6 +1,8 @@
-"""The store's file plumbing: N-Triples parts read as one stream, in whole lines."""
+"""The store's file plumbing: N-Triples parts (plain or gzip) read as one stream, in whole lines."""
 
 from __future__ import annotations
+
+import gzip
 
 import pytest
 
@@ -10,9 +12,9 @@ from graph.store import Chained
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 100])
 def test_chained_files_read_as_one_stream_in_whole_lines(tmp_path, size):
     (tmp_path / "a.nt").write_bytes(b"a\nbb\nccc")
-    (tmp_path / "b.nt").write_bytes(b"c\ndddd\n")
+    (tmp_path / "b.nt.gz").write_bytes(gzip.compress(b"c\ndddd\n"))
     (tmp_path / "empty.nt").write_bytes(b"")
-    files = [tmp_path / "a.nt", tmp_path / "empty.nt", tmp_path / "b.nt"]
+    files = [tmp_path / "a.nt", tmp_path / "empty.nt", tmp_path / "b.nt.gz"]
     with Chained(files) as data:
         assert data.size == 15
         pieces = list(data.chunks(size))
