@@ -5,24 +5,33 @@ model takes about half a megabyte in memory), nor walk them all to find one
 node.  At build time :func:`write_catalog` writes ``catalog.sqlite`` beside
 ``manifest.json``: one row per plan (listing fields and counts), per node (its
 plan, kind, citation and breadcrumb), per entity and plan, and per mention
-(node → entity).  :class:`Catalog` answers lookups from that file without
+(node → entity), and one row per target (the indicators table, filtered, sorted and paged in SQL).
+:class:`Catalog` answers lookups from that file without
 loading any plan; the models themselves are loaded one at a time on demand.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from ingest.model import Plan
-from web.present import citation, plan_counts
+from ingest.model import Plan, Target
+from web.present import anchor, citation, plan_counts, short_title
 
 FILE = "catalog.sqlite"
 #: Bump when the tables change; a build whose catalog has another version is catalogued again in memory.
-VERSION = 1
+VERSION = 2
+
+#: A target's own fields, kept as columns without a declared type, so each value comes back as the model had it.
+TARGET_FIELDS = tuple(f.name for f in dataclasses.fields(Target))
+QUOTED_FIELDS = ", ".join(f'"{name}"' for name in TARGET_FIELDS)  # "end" is an SQL keyword
+TARGET_COLUMNS = ", ".join(f't."{name}"' for name in TARGET_FIELDS)
+#: The indicators table's sort columns: empty values last, then plan order and target order (a stable sort's ties).
+TARGET_SORTS = {"plan": "short", "indicator": "indicator", "value": "value", "year": "year", "baseline": "baseline"}
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -33,6 +42,12 @@ CREATE TABLE entities (id TEXT NOT NULL, plan INTEGER NOT NULL, pos INTEGER NOT 
                        type TEXT NOT NULL, mentions INTEGER NOT NULL, PRIMARY KEY (id, plan, pos)) WITHOUT ROWID;
 CREATE TABLE mentions (node TEXT NOT NULL, entity TEXT NOT NULL, PRIMARY KEY (node, entity)) WITHOUT ROWID;
 """
+TARGETS = f"""
+CREATE TABLE targets (plan INTEGER NOT NULL, pos INTEGER NOT NULL, short TEXT NOT NULL, cite TEXT,
+                      {QUOTED_FIELDS}, PRIMARY KEY (plan, pos)) WITHOUT ROWID;
+CREATE INDEX targets_status ON targets (status, plan, pos);
+""" + "".join(f"CREATE INDEX targets_by_{key} ON targets (({column} IS NULL OR {column} = ''), {column}, plan, pos);\n"
+              for key, column in TARGET_SORTS.items())
 
 
 def write_catalog(build: Path, plans: Iterable[Plan]) -> None:
@@ -48,7 +63,7 @@ def write_catalog(build: Path, plans: Iterable[Plan]) -> None:
 
 def fill(db: sqlite3.Connection, plans: Iterable[Plan]) -> None:
     """Create the tables in ``db`` and add one plan at a time."""
-    db.executescript(SCHEMA)
+    db.executescript(SCHEMA + TARGETS)
     db.execute("INSERT INTO meta VALUES ('version', ?)", (str(VERSION),))
     for ord_, plan in enumerate(plans):
         add_plan(db, ord_, plan)
@@ -59,11 +74,17 @@ def add_plan(db: sqlite3.Connection, ord_: int, plan: Plan) -> None:
     """Add one plan's rows."""
     db.execute("INSERT INTO plans VALUES (?, ?, ?, ?)",
                (ord_, plan.id, plan.title, json.dumps(plan_counts(plan), ensure_ascii=False)))
+    cites = {node.id: citation(plan, node, path) for node, path in plan.walk_with_path()}
     # A node id given twice keeps its last node, as a dict filled in plan order would.
     db.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?)", (
-        (node.id, ord_, node.kind, node.title or node.text[:40], citation(plan, node, path),
+        (node.id, ord_, node.kind, node.title or node.text[:40], cites[node.id],
          json.dumps([p.title for p in path], ensure_ascii=False))
         for node, path in plan.walk_with_path()))
+    short = short_title(plan)
+    marks = ", ".join("?" * (4 + len(TARGET_FIELDS)))
+    db.executemany(f"INSERT INTO targets VALUES ({marks})", (
+        (ord_, pos, short, cites.get(t.node_id), *(getattr(t, name) for name in TARGET_FIELDS))
+        for pos, t in enumerate(plan.targets)))
     db.executemany("INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?)", (
         (e.id, ord_, pos, e.label, e.type, len(e.mentions)) for pos, e in enumerate(plan.entities)))
     db.executemany("INSERT OR IGNORE INTO mentions VALUES (?, ?)", (
@@ -165,6 +186,68 @@ class Catalog:
             "WHERE r = 1 ORDER BY mentions DESC, plan, pos LIMIT ?", (*types, limit))
         return [{"id": i, "label": label, "type": kind, "mentions": n} for i, label, kind, n in rows]
 
+    def plan_ord(self, plan_id: str) -> int | None:
+        """A plan's place in the manifest, or None."""
+        row = self._one("SELECT ord FROM plans WHERE id = ?", (plan_id,))
+        return row[0] if row else None
+
+    def targets(self, where: TargetFilter, sort: str = "plan", offset: int = 0, limit: int = -1) -> list[dict]:
+        """The targets matching ``where``, sorted by a column (empty values last, ties in plan and target order),
+        ``limit`` of them from ``offset``; each a target's fields with its plan, short title, link and citation."""
+        column = TARGET_SORTS[sort]
+        sql, args = where.sql()
+        rows = self._all(
+            f"SELECT p.id, t.short, n.id IS NOT NULL, COALESCE(t.cite, n.citation), {TARGET_COLUMNS} "
+            f"FROM targets t JOIN plans p ON p.ord = t.plan LEFT JOIN nodes n ON n.id = t.node_id WHERE {sql} "
+            f"ORDER BY (t.{column} IS NULL OR t.{column} = ''), t.{column}, t.plan, t.pos LIMIT ? OFFSET ?",
+            (*args, limit, offset))
+        return [target_row(row) for row in rows]
+
+    def count_targets(self, where: TargetFilter) -> int:
+        """How many targets match ``where``."""
+        sql, args = where.sql()
+        return self._one(f"SELECT COUNT(*) FROM targets t WHERE {sql}", args)[0]
+
+    def target_plans(self, where: TargetFilter, limit: int) -> list[tuple[str, str, int]]:
+        """(id, title, targets) of the plans with the most targets matching ``where``, ties in manifest order."""
+        sql, args = where.sql()
+        return self._all(f"SELECT p.id, p.title, COUNT(*) AS n FROM targets t JOIN plans p ON p.ord = t.plan "
+                         f"WHERE {sql} GROUP BY t.plan ORDER BY n DESC, t.plan LIMIT ?", (*args, limit))
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+@dataclasses.dataclass(frozen=True)
+class TargetFilter:
+    """The indicators page's filters: one plan (its manifest place), a status, words in the indicator or text."""
+
+    plan: int | None = None
+    status: str = ""
+    words: str = ""
+
+    def sql(self) -> tuple[str, tuple]:
+        """A WHERE clause on ``targets t`` and its arguments."""
+        terms, args = ["1"], []
+        if self.plan is not None:
+            terms.append("t.plan = ?")
+            args.append(self.plan)
+        if self.status:
+            terms.append("t.status = ?")
+            args.append(self.status)
+        if self.words:
+            # instr, not LIKE: a plain case-sensitive substring test, as Python's ``in``.
+            terms.append("(instr(t.indicator, ?) > 0 OR instr(t.text, ?) > 0)")
+            args += [self.words, self.words]
+        return " AND ".join(terms), tuple(args)
+
+
+def target_row(row: tuple) -> dict:
+    """A target's fields, then its plan's short title and id, and its reader link and citation when its node exists."""
+    plan_id, short, has_node, cite, *values = row
+    out = dict(zip(TARGET_FIELDS, values, strict=True))
+    out.update(plan=short, plan_id=plan_id)
+    if has_node:
+        out.update(url=f"/plan/{plan_id}#{anchor(out['node_id'])}", citation=cite)
+    return out

@@ -1,12 +1,16 @@
-"""Indicators: every target of every plan in one sortable, filterable table, with CSV export."""
+"""Indicators: every target of every plan in one sortable, filterable, paged table, with CSV export.
+
+The rows come from the build's catalog (``web.catalog``), filtered, sorted and paged in SQL, so the page
+loads no plan model and holds one page of rows however many plans the build has.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
-from web.present import anchor, citation, short_title
-from web.render import choice_param, csv_download, page
-from web.state import corpus
+from web.catalog import TARGET_SORTS, TargetFilter
+from web.render import choice_param, csv_download, int_param, page, requested_format
+from web.state import Corpus, corpus
 
 bp = Blueprint("indicators", __name__)
 
@@ -14,10 +18,15 @@ FIELDS = ("plan", "indicator", "comparator", "value", "value_max", "unit", "year
           "attribute", "status", "source", "text", "citation")
 HEADERS = ("规划", "指标", "比较", "目标值", "目标上限", "单位", "年份", "基期值", "基期年", "属性", "状态", "来源",
            "原文", "出处")
+#: Rows per page (app config INDICATORS_PER_PAGE); ``per_page`` asks for up to MAX_PER_PAGE.
+PER_PAGE = 100
+MAX_PER_PAGE = 1000
+#: Plans offered in the plan box: those with the most matching targets (the box also takes any plan id or title).
+PLAN_CHOICES = 50
 
 
 def export_csv(data: dict) -> Response:
-    """The filtered targets as CSV."""
+    """The filtered targets as CSV (every matching row, not one page)."""
     rows = (["" if row.get(f) is None else row.get(f) for f in FIELDS] for row in data["targets"])
     return csv_download(HEADERS, rows, "indicators.csv")
 
@@ -25,43 +34,37 @@ def export_csv(data: dict) -> Response:
 @bp.route("/indicators")
 @page("indicators.html", exports={"csv": export_csv})
 def indicators() -> dict:
-    """All targets, filtered by plan, status and words, sorted by a column."""
+    """Targets filtered by plan, status and words, sorted by a column, a page at a time (CSV: all of them)."""
     data = corpus()
-    plan_id = request.args.get("plan", "").strip()
-    if plan_id:
-        data.plan(plan_id)
+    plan_id = plan_param(data)
     status = choice_param("status", ("target", "achieved"))
     words = request.args.get("q", "").strip()[:100]
-    sort = choice_param("sort", ("plan", "indicator", "value", "year", "baseline"), "plan")
-    rows = []
-    for plan in data.plans:
-        if plan_id and plan.id != plan_id:
-            continue
-        for target in plan.targets:
-            if status and target.status != status:
-                continue
-            if words and words not in target.indicator and words not in target.text:
-                continue
-            rows.append(target_row(data, plan, target))
-    rows.sort(key=sort_key(sort))
-    return {"targets": rows, "total": len(rows),
+    sort = choice_param("sort", tuple(TARGET_SORTS), "plan")
+    where = TargetFilter(data.catalog.plan_ord(plan_id) if plan_id else None, status, words)
+    total = data.catalog.count_targets(where)
+    size = int_param("per_page", current_app.config.get("INDICATORS_PER_PAGE", PER_PAGE), 1, MAX_PER_PAGE)
+    pages = max(1, -(-total // size))
+    number = int_param("page", 1, 1, pages)
+    if requested_format() == "csv":
+        rows = data.catalog.targets(where, sort)
+    else:
+        rows = data.catalog.targets(where, sort, (number - 1) * size, size)
+    return {"targets": rows, "total": total, "page": number, "pages": pages, "per_page": size,
             "filters": {"plan": plan_id, "status": status, "q": words, "sort": sort},
-            "plans": [{"id": p.id, "title": p.title} for p in data.plans]}
+            "plan_title": data.plan(plan_id).title if plan_id else "",
+            "plans": plan_choices(data, TargetFilter(None, status, words))}
 
 
-def target_row(data, plan, target) -> dict:
-    """One target with its plan, source link and citation."""
-    row = dict(target.__dict__)
-    row.update(plan=short_title(plan), plan_id=plan.id)
-    if target.node_id in data.nodes:
-        _, node, path = data.nodes[target.node_id]
-        row.update(url=f"/plan/{plan.id}#{anchor(node.id)}", citation=citation(plan, node, path))
-    return row
+def plan_param(data: Corpus) -> str:
+    """The ``plan`` parameter as a plan id: an id or a full title (what the plan box shows); 404 for neither."""
+    ref = request.args.get("plan", "").strip()
+    if not ref or ref in data.by_id:
+        return ref
+    titled = data.by_title.get(ref)
+    return titled.id if titled is not None else data.plan(ref).id
 
 
-def sort_key(column: str):
-    """Sort rows by a column, empty values last."""
-    def key(row: dict):
-        value = row.get(column)
-        return (value is None or value == "", value if isinstance(value, int | float) else str(value or ""))
-    return key
+def plan_choices(data: Corpus, where: TargetFilter) -> list[dict]:
+    """The plans with the most targets matching the other filters, for the plan box's suggestions."""
+    return [{"id": pid, "title": title, "count": count}
+            for pid, title, count in data.catalog.target_plans(where, PLAN_CHOICES)]
