@@ -15,6 +15,8 @@ from web.state import Corpus, corpus
 bp = Blueprint("search", __name__)
 
 PER_PAGE = 10
+#: Plans suggested by the plan box: the result's plan facet, else the first plans (the box takes any id or title).
+PLAN_CHOICES = 50
 CSV_LIMIT = 1000
 CSV_FIELDS = ("id", "plan", "kind", "title", "path", "text", "score", "citation")
 
@@ -54,6 +56,8 @@ def search() -> dict:
     return {
         **result,
         "filters": {k: v or "" for k, v in filters.items()},
+        "plan_title": data.by_id[filters["plan"]].title if filters["plan"] else "",
+        "plan_choices": plan_choices(data, result["facets"]),
         "explain_on": explain,
         "plans": [{"id": p.id, "title": p.title} for p in data.plans],
         "kinds": [{"id": k, "label": kind_label(k)} for k in NODE_KINDS],
@@ -83,6 +87,15 @@ def all_hits(data: Corpus, query: str, filters: dict) -> dict:
     for number in range(2, min(first.get("pages", 1), CSV_LIMIT // 100) + 1):
         hits += run(data, query, filters, 100, number)["hits"]
     return {**first, "hits": hits}
+
+
+def plan_choices(data: Corpus, facets: list[dict]) -> list[dict]:
+    """The plans the plan box suggests: those of the result's plan facet (most hits first), else the first plans."""
+    plans = next((f["values"] for f in facets if f["name"] == "plan"), None)
+    if plans is None:
+        return [{"id": p.id, "title": p.title, "count": None} for p in data.plans[:PLAN_CHOICES]]
+    return [{"id": v["value"], "title": data.by_id[v["value"]].title if v["value"] in data.by_id else v["value"],
+             "count": v["count"]} for v in plans[:PLAN_CHOICES]]
 
 
 FACET_LABELS = {"plan": "规划", "kind": "类型", "theme": "主题", "chapter": "章节"}
