@@ -1,0 +1,138 @@
+"""The indicators table from the catalog: same rows as walking every plan's targets, paged, and its plan box."""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+
+import pytest
+
+from web.app import create_app
+from web.catalog import FILE, Catalog, TargetFilter, write_catalog
+from web.present import anchor, citation, short_title
+
+
+@pytest.fixture(scope="module")
+def plans(corpus_plans):
+    return sorted(corpus_plans.values(), key=lambda p: p.id)
+
+
+@pytest.fixture(scope="module")
+def catalog(plans, tmp_path_factory):
+    build = tmp_path_factory.mktemp("build")
+    write_catalog(build, plans)
+    opened = Catalog.open(build)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def client(built_data):
+    return create_app({"DATA_DIR": str(built_data), "TESTING": True}).test_client()
+
+
+def walked(plans, plan_id: str, status: str, words: str, sort: str) -> list[dict]:
+    """The rows as the page made them before the catalog held targets: every plan's targets, sorted stably."""
+    nodes = {node.id: (plan, node, path) for plan in plans for node, path in plan.walk_with_path()}
+    rows = []
+    for plan in plans:
+        for target in plan.targets:
+            if (plan_id and plan.id != plan_id) or (status and target.status != status) \
+                    or (words and words not in target.indicator and words not in target.text):
+                continue
+            row = {**target.__dict__, "plan": short_title(plan), "plan_id": plan.id}
+            if target.node_id in nodes:
+                _, node, path = nodes[target.node_id]
+                row.update(url=f"/plan/{plan.id}#{anchor(node.id)}", citation=citation(plan, node, path))
+            rows.append(row)
+    column = {"plan": "plan"}.get(sort, sort)
+
+    def key(row):
+        value = row.get(column)
+        return value is None or value == "", value if isinstance(value, int | float) else str(value or "")
+
+    return sorted(rows, key=key)
+
+
+def test_catalog_rows_match_walking_the_plans(plans, catalog):
+    assert catalog.count_targets(TargetFilter()) == sum(len(p.targets) for p in plans) > 50
+    cases = itertools.product(["", plans[1].id], ["", "target", "achieved"], ["", "率", "%", "人口"],
+                              ["plan", "indicator", "value", "year", "baseline"])
+    for plan_id, status, words, sort in cases:
+        where = TargetFilter(catalog.plan_ord(plan_id) if plan_id else None, status, words)
+        expected = walked(plans, plan_id, status, words, sort)
+        assert catalog.targets(where, sort) == expected, (plan_id, status, words, sort)
+        assert catalog.count_targets(where) == len(expected)
+        assert catalog.targets(where, sort, 5, 10) == expected[5:15]
+
+
+def test_target_plans_rank_by_matching_targets(plans, catalog):
+    counts = sorted(((-sum(t.status == "target" for t in p.targets), i, p.id) for i, p in enumerate(plans)))
+    ranked = catalog.target_plans(TargetFilter(status="target"), 10)
+    assert [(pid, n) for pid, _, n in ranked] == [(pid, -n) for n, _, pid in counts if n]
+
+
+def test_an_older_catalog_is_catalogued_again_with_targets(plans, tmp_path):
+    write_catalog(tmp_path, plans)
+    db = sqlite3.connect(tmp_path / FILE)
+    db.execute("DROP TABLE targets")
+    db.execute("UPDATE meta SET value = '1' WHERE key = 'version'")
+    db.commit()
+    db.close()
+    opened = Catalog.open(tmp_path, lambda: plans)
+    assert opened.count_targets(TargetFilter()) == sum(len(p.targets) for p in plans)
+    opened.close()
+
+
+def test_pages_join_into_the_whole_table(client):
+    whole = client.get("/indicators.json?per_page=1000&sort=value").get_json()
+    assert whole["page"] == whole["pages"] == 1 and whole["total"] == len(whole["targets"]) > 20
+    first = client.get("/indicators.json?per_page=7&sort=value").get_json()
+    assert (first["page"], first["pages"], first["total"]) == (1, -(-whole["total"] // 7), whole["total"])
+    rows = [r for n in range(1, first["pages"] + 1)
+            for r in client.get(f"/indicators.json?per_page=7&sort=value&page={n}").get_json()["targets"]]
+    assert rows == whole["targets"]
+    csv = client.get("/indicators.csv?per_page=7&page=2").get_data(as_text=True)
+    assert len(csv.splitlines()) == whole["total"] + 1
+
+
+def test_default_page_and_pager(client):
+    data = client.get("/indicators.json").get_json()
+    assert len(data["targets"]) == min(100, data["total"]) and data["per_page"] == 100
+    html = client.get("/indicators?per_page=10&page=2").get_data(as_text=True)
+    assert 'rel="prev"' in html and "第 2 / " in html and "<select name=\"plan\"" not in html
+
+
+def test_plan_box_takes_a_title_and_suggests_plans(client):
+    data = client.get("/indicators.json").get_json()
+    chosen = data["plans"][0]
+    assert chosen["count"] == max(p["count"] for p in data["plans"])
+    by_id = client.get(f"/indicators.json?plan={chosen['id']}").get_json()
+    by_title = client.get(f"/indicators.json?plan={chosen['title']}").get_json()
+    assert by_id == by_title and by_id["total"] == chosen["count"] and by_id["filters"]["plan"] == chosen["id"]
+    html = client.get(f"/indicators?plan={chosen['id']}").get_data(as_text=True)
+    assert f'value="{chosen["title"]}" list="indicator-plans"' in html and "<datalist" in html
+
+
+@pytest.mark.parametrize(("url", "status", "words"), [
+    ("/indicators.json?page=0", 400, "page"),
+    ("/indicators.json?page=9999", 400, "page"),
+    ("/indicators.json?per_page=1001", 400, "per_page"),
+    ("/indicators.json?per_page=x", 400, "per_page"),
+    ("/indicators.json?plan=no-such-plan", 404, "no-such-plan"),
+])
+def test_bad_parameters(client, url, status, words):
+    r = client.get(url)
+    assert r.status_code == status and words in r.get_data(as_text=True)
+
+
+def test_search_plan_box_suggests_the_result_plans(client):
+    data = client.get("/search.json?q=养老").get_json()
+    facet = next(f for f in data["facets"] if f["name"] == "plan")
+    assert [p["id"] for p in data["plan_choices"]] == [v["value"] for v in facet["values"]]
+    html = client.get("/search?q=养老").get_data(as_text=True)
+    assert '<datalist id="search-plans">' in html and '<select name="plan"' not in html
+    title = data["plan_choices"][0]["title"]
+    narrowed = client.get(f"/search.json?q=养老&plan={title}").get_json()
+    assert narrowed["filters"]["plan"] == data["plan_choices"][0]["id"]
+    assert f'value="{title}" list="search-plans"' in client.get(f"/search?q=养老&plan={title}").get_data(as_text=True)
