@@ -16,6 +16,7 @@ import dataclasses
 import json
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from web.present import anchor, citation, plan_counts, short_title
 
 FILE = "catalog.sqlite"
 #: Bump when the tables change; a build whose catalog has another version is catalogued again in memory.
-VERSION = 2
+VERSION = 3
 
 #: A target's own fields, kept as columns without a declared type, so each value comes back as the model had it.
 TARGET_FIELDS = tuple(f.name for f in dataclasses.fields(Target))
@@ -46,6 +47,8 @@ TARGETS = f"""
 CREATE TABLE targets (plan INTEGER NOT NULL, pos INTEGER NOT NULL, short TEXT NOT NULL, cite TEXT,
                       {QUOTED_FIELDS}, PRIMARY KEY (plan, pos)) WITHOUT ROWID;
 CREATE INDEX targets_status ON targets (status, plan, pos);
+CREATE TABLE target_counts (plan INTEGER NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL,
+                            PRIMARY KEY (plan, status)) WITHOUT ROWID;
 """ + "".join(f"CREATE INDEX targets_by_{key} ON targets (({column} IS NULL OR {column} = ''), {column}, plan, pos);\n"
               for key, column in TARGET_SORTS.items())
 
@@ -85,6 +88,8 @@ def add_plan(db: sqlite3.Connection, ord_: int, plan: Plan) -> None:
     db.executemany(f"INSERT INTO targets VALUES ({marks})", (
         (ord_, pos, short, cites.get(t.node_id), *(getattr(t, name) for name in TARGET_FIELDS))
         for pos, t in enumerate(plan.targets)))
+    db.executemany("INSERT INTO target_counts VALUES (?, ?, ?)",
+                   ((ord_, status, n) for status, n in Counter(t.status for t in plan.targets).items()))
     db.executemany("INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?)", (
         (e.id, ord_, pos, e.label, e.type, len(e.mentions)) for pos, e in enumerate(plan.entities)))
     db.executemany("INSERT OR IGNORE INTO mentions VALUES (?, ?)", (
@@ -196,23 +201,34 @@ class Catalog:
         ``limit`` of them from ``offset``; each a target's fields with its plan, short title, link and citation."""
         column = TARGET_SORTS[sort]
         sql, args = where.sql()
+        # Words are found by reading every row: in table order, then sorted, rather than row by row along a sort index.
+        scan = " NOT INDEXED" if where.words and where.plan is None else ""
         rows = self._all(
             f"SELECT p.id, t.short, n.id IS NOT NULL, COALESCE(t.cite, n.citation), {TARGET_COLUMNS} "
-            f"FROM targets t JOIN plans p ON p.ord = t.plan LEFT JOIN nodes n ON n.id = t.node_id WHERE {sql} "
+            f"FROM targets t{scan} JOIN plans p ON p.ord = t.plan LEFT JOIN nodes n ON n.id = t.node_id WHERE {sql} "
             f"ORDER BY (t.{column} IS NULL OR t.{column} = ''), t.{column}, t.plan, t.pos LIMIT ? OFFSET ?",
             (*args, limit, offset))
         return [target_row(row) for row in rows]
 
+    def target_counts(self, where: TargetFilter) -> dict[int, int]:
+        """How many targets match ``where`` in each plan (by manifest place) that has any, in manifest order."""
+        sql, args = where.sql()
+        # Without words the per-plan, per-status counts written at build time answer; words need every row.
+        table, count = ("targets", "COUNT(*)") if where.words else ("target_counts", "SUM(t.n)")
+        rows = self._all(f"SELECT t.plan, {count} FROM {table} t WHERE {sql} GROUP BY t.plan ORDER BY t.plan", args)
+        return dict(rows)
+
     def count_targets(self, where: TargetFilter) -> int:
         """How many targets match ``where``."""
-        sql, args = where.sql()
-        return self._one(f"SELECT COUNT(*) FROM targets t WHERE {sql}", args)[0]
+        return sum(self.target_counts(where).values())
 
-    def target_plans(self, where: TargetFilter, limit: int) -> list[tuple[str, str, int]]:
-        """(id, title, targets) of the plans with the most targets matching ``where``, ties in manifest order."""
-        sql, args = where.sql()
-        return self._all(f"SELECT p.id, p.title, COUNT(*) AS n FROM targets t JOIN plans p ON p.ord = t.plan "
-                         f"WHERE {sql} GROUP BY t.plan ORDER BY n DESC, t.plan LIMIT ?", (*args, limit))
+    def target_plans(self, counts: dict[int, int], limit: int) -> list[tuple[str, str, int]]:
+        """(id, title, count) of the ``limit`` plans with the highest ``counts``, ties in manifest order."""
+        top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        marks = ",".join("?" * len(top))
+        rows = self._all(f"SELECT ord, id, title FROM plans WHERE ord IN ({marks})", tuple(o for o, _ in top))
+        titles = {ord_: (plan_id, title) for ord_, plan_id, title in rows}
+        return [(*titles[o], n) for o, n in top if n]
 
     def close(self) -> None:
         with self._lock:
