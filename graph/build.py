@@ -521,12 +521,14 @@ def build_store(plans: Sequence[Plan], path: Path, cache: Path | None = None) ->
             "seconds": round(time.perf_counter() - started, 2)}
     try:
         write_store(path, parts, meta)
-        save_rows(path, plans)
+        save_rows(path, plans, parts[:-1] if cache is not None else None)
     finally:
         parts[-1].unlink(missing_ok=True)
 
 
-def save_rows(path: Path, plans: Sequence[Plan]) -> None:
-    """Save the whole-graph query answers readers start from, asking the loaded store (no triple in memory)."""
+def save_rows(path: Path, plans: Sequence[Plan], parts: list[Path] | None = None) -> None:
+    """Save the per-plan rows readers start from: from each plan's own cached N-Triples file (``parts``, one per
+    plan, whose contributions are kept beside them) when given and the store is embedded, else asking the loaded
+    store (no triple in memory)."""
     with open_store(path) as store:
-        rows.save_from_store(path, store, plans)
+        rows.save_from_store(path, store, plans, None if store.remote else parts)

@@ -209,10 +209,22 @@ def queries() -> dict[str, str]:
             "target-fields": compare.Q_TARGET_FIELDS, "texts": compare.Q_TEXT, "goals": outline.Q_GOALS}
 
 
-def save_from_store(path: Path, store: GraphStore, plans: object = None) -> None:
-    """Save the per-plan summaries readers start from (``graph.summary``), asking the loaded ``store`` (embedded
-    or remote) one plan at a time instead of holding every triple; ``plans`` (a list or PlanSet) is not needed."""
-    import_module("graph.summary").save(Path(path), store)
+def save_from_store(path: Path, store: GraphStore, plans: object = None, parts: list[Path] | None = None) -> None:
+    """Save the per-plan summaries readers start from (``graph.summary``): with ``parts`` (each plan's own N-Triples
+    file, kept across builds beside the contribution made from it, see ``graph.summary.from_parts``) from those,
+    else asking the loaded ``store`` (embedded or remote) one plan at a time; ``plans`` is not needed."""
+    summary = import_module("graph.summary")
+    if parts is None:
+        summary.save(Path(path), store)
+        return
+    suffix = f"-{summary.contribution_version()}.summary"
+    kept = [(nt, nt.with_name(nt.name.removesuffix(".nt.gz") + suffix)) for nt in map(Path, parts)]
+    summary.save(Path(path), store, kept)
+    current = {file for _, file in kept}
+    for folder in {nt.parent for nt in map(Path, parts)}:
+        for file in folder.glob("*.summary"):
+            if file not in current and not file.name.endswith(suffix):
+                file.unlink(missing_ok=True)
 
 
 def save(path: Path, triples: Iterable[tuple] = ()) -> None:

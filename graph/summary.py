@@ -21,13 +21,20 @@ of an older version) get the same summary made in memory from the store.
 
 from __future__ import annotations
 
+import functools
+import gzip
+import hashlib
+import os
 import pickle
 import sqlite3
 import threading
 import zlib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from importlib import resources
 from pathlib import Path
+
+import pyoxigraph as ox
 
 from graph import rows as answers
 from graph.store import GraphStore
@@ -95,72 +102,63 @@ def plan_triples(store: GraphStore, plan: str) -> Iterator[tuple]:
             yield tuple(triple)[:3]
 
 
-class Writer:
-    """Fills a summary database plan by plan."""
+def contribution(facts: answers.Facts, known: dict[str, list[dict]] | None = None) -> dict:
+    """Return one plan's share of the summary from its triples (``facts``): its plan rows (``Q_PLANS``), the rows
+    of the ``plan``, ``res`` (with their character pairs and characters), ``mention``, ``serve`` and ``place``
+    tables, its goals, theme counts and themes used, the entities its triples describe (type, label and alias
+    values) and the labels of the indicators its targets measure. ``known``: the ``Q_ENTITIES`` rows by entity
+    (default: those of the entities ``facts`` describe, which are all those its mentions name)."""
+    from graph.compare import family_counts
+    from graph.links import _core
+    from graph.outline import load_index
 
-    def __init__(self, db: sqlite3.Connection, entities: dict[str, list[dict]]):
-        self.db, self.entities = db, entities
-        self.counts: dict[str, dict[str, int]] = {}
-        self.goals: list[dict] = []
-        self.used: set[str] = set()
-
-    def plan(self, row: dict, facts: answers.Facts) -> None:
-        """Answer the readers' queries for one plan and store the rows."""
-        from graph.compare import family_counts
-        from graph.outline import load_index
-
-        outline = {"resources": answers.resources(facts), "mentions": answers.mentions(facts),
-                   "targets": answers.targets(facts), "links": answers.links(facts)}
-        tags, fields, texts = answers.tags(facts), answers.target_fields(facts), answers.texts(facts)
-        compare = {"tags": tags, "fields": {r["t"]: r for r in fields}, "texts": texts}
-        self.db.execute("INSERT INTO plan VALUES (?, ?, ?, ?, ?)",
-                        (row["plan"], row["id"], row["title"], packed(outline), packed(compare)))
-        named = {r["e"] for r in outline["mentions"]}
-        index = load_index(outline, {e: self.entities[e] for e in named if e in self.entities})
-        for iri, r in index.resources.items():
-            self.resource(iri, r)
-        for node, named_here in index.mentions.items():
-            self.db.executemany("INSERT INTO mention VALUES (?, ?, ?, ?)",
-                                ((e["iri"], node, row["plan"], pos) for pos, e in enumerate(named_here)))
-        self.db.executemany("INSERT INTO serve VALUES (?, ?, ?)",
-                            ((src, goal, score) for src, goals in index.serves.items() for goal, score in goals))
-        self.db.executemany("INSERT INTO place VALUES (?, ?, ?)",
-                            ((r["from"], r["to"], r["score"]) for r in outline["links"]
-                             if r["type"].endswith("locatedIn")))
-        self.counts[row["plan"]] = family_counts(tags)
-        self.goals += answers.goals(facts)
-        self.used.update(r["theme"].rsplit("/", 1)[-1] for r in tags)
-
-    def resource(self, iri: str, r: dict) -> None:
-        """Store one traceable resource with its label's character pairs and characters."""
-        from graph.links import _core
-
-        n = self.db.execute("INSERT INTO res (iri, plan, sid, node_id, row) VALUES (?, ?, ?, ?, ?)",
-                            (iri, r["plan_iri"], r["id"], r["node_id"], dumps(r))).lastrowid
-        rows = [(g, n, 0) for g in grams(r["label"])]
-        if r["is_goal"] and r["text"]:
-            rows += [(g, n, 1) for g in grams(r["text"])]
-        self.db.executemany("INSERT INTO gram VALUES (?, ?, ?)", rows)
-        self.db.executemany("INSERT INTO chars VALUES (?, ?)", ((c, n) for c in set(_core(r["label"]))))
-
-
-def entity_rows(store: GraphStore) -> dict[str, list[dict]]:
-    """Return the rows of ``outline.Q_ENTITIES`` by entity."""
-    from graph.outline import Q_ENTITIES
-
-    out: dict[str, list[dict]] = {}
-    for row in store.select(Q_ENTITIES):
-        out.setdefault(row["e"], []).append(row)
+    described = _described(facts)
+    if known is None:
+        known = _by_entity(answers.entities(described))
+    plans = [{"plan": s, "title": title, "id": pid} for s, props in facts.items()
+             if answers.P + "Plan" in props.get(answers.TYPE, ())
+             for title in props.get(answers.TITLE, ()) for pid in props.get(answers.IDENTIFIER, ())]
+    outline = {"resources": answers.resources(facts), "mentions": answers.mentions(facts),
+               "targets": answers.targets(facts), "links": answers.links(facts)}
+    tags, fields, texts = answers.tags(facts), answers.target_fields(facts), answers.texts(facts)
+    compare = {"tags": tags, "fields": {r["t"]: r for r in fields}, "texts": texts}
+    named = {r["e"] for r in outline["mentions"] if r["e"] in known}
+    index = load_index(outline, {e: known[e] for e in named})
+    out = {"plans": plans, "outline": packed(outline), "compare": packed(compare), "res": [], "mention": [],
+           "serve": [(src, goal, score) for src, goals in index.serves.items() for goal, score in goals],
+           "place": [(r["from"], r["to"], r["score"]) for r in outline["links"] if r["type"].endswith("locatedIn")],
+           "counts": family_counts(tags), "goals": answers.goals(facts),
+           "used": sorted({r["theme"].rsplit("/", 1)[-1] for r in tags}), "entities": described,
+           "indicators": _indicator_labels(facts)}
+    for iri, r in index.resources.items():
+        goal = sorted(grams(r["text"])) if r["is_goal"] and r["text"] else []
+        out["res"].append((iri, r["plan_iri"], r["id"], r["node_id"], dumps(r), sorted(grams(r["label"])), goal,
+                           sorted(set(_core(r["label"])))))
+    for node, named_here in index.mentions.items():
+        out["mention"] += [(e["iri"], node, pos) for pos, e in enumerate(named_here)]
     return out
 
 
-def write(db: sqlite3.Connection, store: GraphStore) -> None:
-    """Fill ``db`` (empty) with the summary of ``store``."""
-    from graph.compare import Q_PLANS, overview_of
+def _described(facts: answers.Facts) -> dict[str, dict[str, dict]]:
+    """Return the type, label and alias values of the entities (projects, places, organisations) in ``facts``."""
+    wanted = (answers.TYPE, answers.LABEL, answers.ALT_LABEL)
+    return {s: {p: dict(props[p]) for p in wanted if p in props} for s, props in facts.items()
+            if any(t in props.get(answers.TYPE, ()) for t in answers.ENTITY_TYPES)}
+
+
+def _indicator_labels(facts: answers.Facts) -> dict[str, list]:
+    """Return the labels of every indicator the targets in ``facts`` measure, by indicator."""
+    found = {ind for props in facts.values() if answers.P + "Target" in props.get(answers.TYPE, ())
+             for ind in props.get(answers.P + "indicator", ())}
+    return {ind: list(facts.get(ind, {}).get(answers.LABEL, ())) for ind in sorted(found)}
+
+
+def assemble(db: sqlite3.Connection, entities: dict[str, list[dict]], parts: Iterable[dict]) -> None:
+    """Fill ``db`` (empty) from the entity rows (``Q_ENTITIES`` by entity) and every plan's ``contribution``."""
+    from graph.compare import overview_of
     from graph.outline import entity_info
 
     db.executescript(SCHEMA)
-    entities = entity_rows(store)
     longest = 0
     for e, erows in entities.items():
         info = entity_info(erows)
@@ -169,35 +167,144 @@ def write(db: sqlite3.Connection, store: GraphStore) -> None:
         keys = {info["id"], e, info["label"], *info["aliases"]}
         db.executemany("INSERT INTO entity_key VALUES (?, ?)", ((k, e) for k in keys))
         db.executemany("INSERT INTO entity_gram VALUES (?, ?)", ((g, e) for g in grams(info["label"])))
-    plans = store.select(Q_PLANS)
-    writer = Writer(db, entities)
-    for row in plans:
-        writer.plan(row, answers.facts(plan_triples(store, row["plan"])))
+    plans, counts, used, goals = [], {}, set(), []
+    for part in parts:
+        for row in part["plans"]:
+            plans.append(row)
+            plan = row["plan"]
+            db.execute("INSERT INTO plan VALUES (?, ?, ?, ?, ?)",
+                       (plan, row["id"], row["title"], part["outline"], part["compare"]))
+            for iri, plan_iri, sid, node_id, blob, label, goal, chars in part["res"]:
+                n = db.execute("INSERT INTO res (iri, plan, sid, node_id, row) VALUES (?, ?, ?, ?, ?)",
+                               (iri, plan_iri, sid, node_id, blob)).lastrowid
+                db.executemany("INSERT INTO gram VALUES (?, ?, ?)", [(g, n, 0) for g in label] +
+                               [(g, n, 1) for g in goal])
+                db.executemany("INSERT INTO chars VALUES (?, ?)", ((c, n) for c in chars))
+            db.executemany("INSERT INTO mention VALUES (?, ?, ?, ?)", ((e, node, plan, pos)
+                                                                        for e, node, pos in part["mention"]))
+            db.executemany("INSERT INTO serve VALUES (?, ?, ?)", part["serve"])
+            db.executemany("INSERT INTO place VALUES (?, ?, ?)", part["place"])
+            counts[plan] = part["counts"]
+            goals += part["goals"]
+            used.update(part["used"])
     db.executescript(INDEXES)
     put(db, "plans", plans)
     put(db, "longest-entity", longest)
-    put(db, "overview", overview_of(plans, writer.counts, writer.used))
-    put(db, "used-themes", sorted(writer.used))
-    put(db, "goals", sorted(writer.goals, key=lambda r: (r["plan"], r["order"] is not None, r["order"] or 0,
-                                                         r["label"])))
+    put(db, "overview", overview_of(plans, counts, used))
+    put(db, "used-themes", sorted(used))
+    put(db, "goals", sorted(goals, key=lambda r: (r["plan"], r["order"] is not None, r["order"] or 0, r["label"])))
     put(db, "version", VERSION)
     db.commit()
+
+
+def entity_rows(store: GraphStore) -> dict[str, list[dict]]:
+    """Return the rows of ``outline.Q_ENTITIES`` by entity."""
+    from graph.outline import Q_ENTITIES
+
+    return _by_entity(store.select(Q_ENTITIES))
+
+
+def _by_entity(rows: Iterable[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for row in rows:
+        out.setdefault(row["e"], []).append(row)
+    return out
+
+
+def write(db: sqlite3.Connection, store: GraphStore) -> None:
+    """Fill ``db`` (empty) with the summary of ``store``, asking it for one plan's triples at a time."""
+    from graph.compare import Q_PLANS
+
+    entities = entity_rows(store)
+    parts = (contribution(answers.facts(plan_triples(store, row["plan"])), entities)
+             for row in store.select(Q_PLANS))
+    assemble(db, entities, parts)
 
 
 def put(db: sqlite3.Connection, key: str, value: object) -> None:
     db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, dumps(value)))
 
 
-def save(path: Path, store: GraphStore) -> None:
-    """Write the summary of the loaded ``store`` into the graph directory ``path``."""
+#: The sources whose change changes a plan's contribution (besides those of its triples): its cache name hashes them.
+CONTRIBUTION_SOURCES = ("summary.py", "rows.py", "outline.py", "compare.py", "links.py", "store.py", "themes.py",
+                        "themes.ttl")
+
+
+@functools.cache
+def contribution_version() -> str:
+    """Return a digest of the code a cached contribution depends on."""
+    digest = hashlib.sha256()
+    for name in CONTRIBUTION_SOURCES:
+        digest.update(resources.files("graph").joinpath(name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def part_facts(file: Path) -> answers.Facts:
+    """Return the facts of one plan's N-Triples file (gzip when named ``.gz``)."""
+    data = Path(file).read_bytes()
+    if file.name.endswith(".gz"):
+        data = gzip.decompress(data)
+    return answers.facts(q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+
+
+def _cached(nt: Path, kept: Path) -> dict:
+    """Return the contribution of the plan whose triples are ``nt``: kept in ``kept``, else made and kept there."""
+    if kept.is_file():
+        return pickle.loads(kept.read_bytes())
+    part = contribution(part_facts(nt))
+    aside = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
+    aside.write_bytes(dumps(part))
+    os.replace(aside, kept)
+    return part
+
+
+def from_parts(parts: list[tuple[Path, Path]]) -> tuple[dict[str, list[dict]], list[dict]] | None:
+    """Return the entity rows and every plan's contribution (in ``Q_PLANS`` order) from each plan's own N-Triples
+    file and the file keeping its contribution, (``nt``, ``kept``); None when two parts describe one plan (the
+    store then merges them: ask it instead).
+
+    A plan's triples outside its file do not change its rows: the similarity links (``pg:similarTo``, not a
+    link type the outline keeps, and without label or text) and the labels other plans give an indicator its
+    targets measure, which are added here (such a plan's contribution is made again, not kept); entities are
+    merged across plans."""
+    found = [(nt, _cached(nt, kept)) for nt, kept in parts]
+    iris = [row["plan"] for _, part in found for row in part["plans"]]
+    if len(iris) != len(set(iris)) or any(len(part["plans"]) != 1 for _, part in found):
+        return None
+    described: answers.Facts = defaultdict(lambda: defaultdict(dict))
+    labels: dict[str, dict] = defaultdict(dict)
+    for _, part in found:
+        for e, props in part["entities"].items():
+            for pred, values in props.items():
+                described[e][pred].update(values)
+        for ind, own in part["indicators"].items():
+            labels[ind].update(dict.fromkeys(own))
+    for i, (nt, part) in enumerate(found):
+        extra = {ind: [label for label in labels[ind] if label not in own] for ind, own in part["indicators"].items()}
+        if any(extra.values()):
+            facts = part_facts(nt)
+            for ind, more in extra.items():
+                facts[ind][answers.LABEL].update(dict.fromkeys(more))
+            found[i] = (nt, contribution(facts))
+    return (_by_entity(answers.entities(described)),
+            sorted((part for _, part in found), key=lambda part: part["plans"][0]["id"]))
+
+
+def save(path: Path, store: GraphStore, parts: list[tuple[Path, Path]] | None = None) -> None:
+    """Write the summary into the graph directory ``path``: from each plan's N-Triples file and kept contribution
+    (``parts``, see ``from_parts``) when given, else asking the loaded ``store`` one plan at a time."""
     target = Path(path) / SUMMARY_FILE
     partial = target.with_suffix(".partial")
     partial.unlink(missing_ok=True)
+    made = from_parts(parts) if parts is not None else None
     db = sqlite3.connect(partial)
     try:
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
-        write(db, store)
+        if made is None:
+            write(db, store)
+        else:
+            assemble(db, *made)
     finally:
         db.close()
     partial.replace(target)
