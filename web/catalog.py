@@ -25,7 +25,7 @@ from web.present import anchor, citation, plan_counts, short_title
 
 FILE = "catalog.sqlite"
 #: Bump when the tables change; a build whose catalog has another version is catalogued again in memory.
-VERSION = 3
+VERSION = 4
 
 #: A target's own fields, kept as columns without a declared type, so each value comes back as the model had it.
 TARGET_FIELDS = tuple(f.name for f in dataclasses.fields(Target))
@@ -46,10 +46,10 @@ CREATE TABLE mentions (node TEXT NOT NULL, entity TEXT NOT NULL, PRIMARY KEY (no
 TARGETS = f"""
 CREATE TABLE targets (plan INTEGER NOT NULL, pos INTEGER NOT NULL, short TEXT NOT NULL, cite TEXT,
                       {QUOTED_FIELDS}, PRIMARY KEY (plan, pos)) WITHOUT ROWID;
-CREATE INDEX targets_status ON targets (status, plan, pos);
 CREATE TABLE target_counts (plan INTEGER NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL,
                             PRIMARY KEY (plan, status)) WITHOUT ROWID;
-""" + "".join(f"CREATE INDEX targets_by_{key} ON targets (({column} IS NULL OR {column} = ''), {column}, plan, pos);\n"
+""" + "".join(f"CREATE INDEX targets_by_{key} ON targets "
+              f"(({column} IS NULL OR {column} = ''), {column}, plan, pos, status);\n"
               for key, column in TARGET_SORTS.items())
 
 
@@ -200,14 +200,17 @@ class Catalog:
         """The targets matching ``where``, sorted by a column (empty values last, ties in plan and target order),
         ``limit`` of them from ``offset``; each a target's fields with its plan, short title, link and citation."""
         column = TARGET_SORTS[sort]
+        order = f"(t.{column} IS NULL OR t.{column} = ''), t.{column}, t.plan, t.pos"
         sql, args = where.sql()
-        # Words are found by reading every row: in table order, then sorted, rather than row by row along a sort index.
+        # Words are found by reading every row: in table order, then sorted, rather than row by row along a sort
+        # index; otherwise a sort index (holding the status too) is read in order up to the page.  Only the page's
+        # keys are chosen there, so rows skipped to reach a page are never joined.
         scan = " NOT INDEXED" if where.words and where.plan is None else ""
         rows = self._all(
             f"SELECT p.id, t.short, n.id IS NOT NULL, COALESCE(t.cite, n.citation), {TARGET_COLUMNS} "
-            f"FROM targets t{scan} JOIN plans p ON p.ord = t.plan LEFT JOIN nodes n ON n.id = t.node_id WHERE {sql} "
-            f"ORDER BY (t.{column} IS NULL OR t.{column} = ''), t.{column}, t.plan, t.pos LIMIT ? OFFSET ?",
-            (*args, limit, offset))
+            f"FROM (SELECT t.plan, t.pos FROM targets t{scan} WHERE {sql} ORDER BY {order} LIMIT ? OFFSET ?) k "
+            "JOIN targets t ON t.plan = k.plan AND t.pos = k.pos JOIN plans p ON p.ord = t.plan "
+            f"LEFT JOIN nodes n ON n.id = t.node_id ORDER BY {order}", (*args, limit, offset))
         return [target_row(row) for row in rows]
 
     def target_counts(self, where: TargetFilter) -> dict[int, int]:
