@@ -136,3 +136,9 @@ def test_search_plan_box_suggests_the_result_plans(client):
     narrowed = client.get(f"/search.json?q=养老&plan={title}").get_json()
     assert narrowed["filters"]["plan"] == data["plan_choices"][0]["id"]
     assert f'value="{title}" list="search-plans"' in client.get(f"/search?q=养老&plan={title}").get_data(as_text=True)
+
+
+def test_no_matching_target_is_one_empty_page(client):
+    data = client.get("/indicators.json?q=没有这样的指标词").get_json()
+    assert (data["total"], data["page"], data["pages"], data["targets"], data["plans"]) == (0, 1, 1, [], [])
+    assert "没有符合条件的指标" in client.get("/indicators?q=没有这样的指标词").get_data(as_text=True)
