@@ -112,12 +112,28 @@ def compare(c: dict) -> list[str]:
     for name, b in c["builds"].items():
         if base and b is not base:
             out.append(f"- {name} / rjieba, 2 workers: {b['wall'] / base['wall']:.2f}× the wall time")
-    out += ["", "### Incremental build", ""]
-    out += table(["rebuild", "plans parsed", "from cache", "wall s"], [
-        ["nothing changed", c["warm"]["parsed"], c["warm"]["cached"], f"{c['warm']['wall']:.1f}"],
-        ["one plan changed", c["one_changed"]["parsed"], c["one_changed"]["cached"],
-         f"{c['one_changed']['wall']:.1f}"],
-    ])
+    out += ["", "### Incremental build (2 workers, per-plan caches of parse, triples, summary and analysis)", ""]
+    rows = []
+    for label, key in (("first build", None), ("nothing changed", "warm"), ("one plan changed", "one_changed")):
+        run = c["builds"]["rjieba, 2 workers"] if key is None else c[key]
+        rows.append([label, run["parsed"], run["cached"], f"{run['wall']:.1f}", f"{run['process']['cpu']:.1f}"])
+    out += table(["rebuild", "plans parsed", "from cache", "wall s", "CPU s (all processes)"], rows)
+    if c.get("profile"):
+        out += profile(c["profile"], c["size"])
+    return out
+
+
+def profile(p: dict, size: int) -> list[str]:
+    """Where the one-core build's CPU goes under cProfile: by package, then the costliest functions."""
+    total = p["total_s"]
+    out = [f"### Where the build's CPU goes (cProfile of the one-core build at {size} plans)", "",
+           "Shares of own time (cProfile slows Python code more than native code, so Python shares read high).",
+           ""]
+    out += table(["package or native code", "share"],
+                 [[name, f"{100 * s / total:.1f} %"] for name, s in p["packages"].items() if s / total >= 0.005])
+    out += table(["function (own time)", "calls", "share own", "share cumulative"],
+                 [[f"`{f['function']}`", f"{f['calls']:,}", f"{100 * f['own_s'] / total:.1f} %",
+                   f"{100 * f['cumulative_s'] / total:.1f} %"] for f in p["functions"][:15]])
     return out
 
 
@@ -157,7 +173,7 @@ def render(report: dict) -> str:
 
 
 #: Results of other benchmark commands, kept beside this file and shown in RESULTS.md under these headings.
-COMPANIONS = (("RESULTS-load.md", "Load test (bench/load.py)"), ("RESULTS-400.md", "400 plans (separate run)"))
+COMPANIONS = (("RESULTS-load.md", "Load test (bench/load.py)"), ("RESULTS-4000.md", "4,000 plans (separate run)"))
 
 
 def companion_sections() -> list[str]:

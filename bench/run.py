@@ -252,12 +252,14 @@ def comparisons(work: Path, size: int, quick: bool) -> dict:
         runs[name].update(process=proc, identical_to_staged=same_plans(data, work / f"data-{size}"))
     out["builds"] = runs
     data = work / f"real-{size}-0"
-    out["warm"], _ = child("real", str(folder), str(data), "2")
+    out["warm"], out["warm"]["process"] = child("real", str(folder), str(data), "2")
     changed = folder / sorted(os.listdir(folder))[-1]
     text = changed.read_text(encoding="utf-8")
     changed.unlink()
     changed.write_text(text + "\n（本文件为基准测试修改的副本。）\n", encoding="utf-8")
-    out["one_changed"], _ = child("real", str(folder), str(data), "2")
+    out["one_changed"], out["one_changed"]["process"] = child("real", str(folder), str(data), "2")
+    print(f"[compare] profiling the one-core build at {size} plans …", file=sys.stderr, flush=True)
+    out["profile"], _ = child("profile", str(folder), str(work / f"profile-{size}"))
     return out
 
 
