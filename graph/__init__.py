@@ -4,7 +4,8 @@ The interface the rest of plangraph uses (all results are plain JSON-ready dicts
 
 - ``build_store(plans, path, cache=None)``: build the Oxigraph store of ``plans`` (a list or a PlanSet, one plan
   at a time) in a fresh directory; with ``cache``, only changed plans are serialised again.
-- ``open_store(path) -> GraphStore``: a cheap read-only handle (several processes may read at once).
+- ``open_store(path) -> GraphStore``: a cheap read-only handle (several processes may read at once);
+  ``drop_remote(path)`` deletes a build's graph from the SPARQL server it was written to.
 - ``trace(store, goal, plan=None)`` / ``trace_from(store, name)``: goal → tasks → projects, places,
   organisations and targets; and the reverse.
 - ``compare(store, themes, plans=None)`` and ``write_xlsx(result, path)``: plans side by side per theme.
@@ -31,7 +32,8 @@ _HOMES = {
     "write_xlsx": "graph.compare", "Ambiguous": "graph.errors", "GraphError": "graph.errors",
     "NotFound": "graph.errors", "QueryError": "graph.errors", "StoreMissing": "graph.errors",
     "entity": "graph.explore", "neighbourhood": "graph.explore", "export": "graph.export", "sparql": "graph.export",
-    "GraphStore": "graph.store", "open_store": "graph.store", "trace": "graph.trace", "trace_from": "graph.trace",
+    "GraphStore": "graph.store", "open_store": "graph.store", "drop_remote": "graph.store",
+    "trace": "graph.trace", "trace_from": "graph.trace",
 }
 
 __all__ = sorted(_HOMES)

@@ -190,6 +190,14 @@ class RemoteStore:
             headers["Content-Length"] = str(length)
         self._send(self._graph_url(), data, headers, "PUT" if replace else "POST")
 
+    def drop(self) -> None:
+        """Delete this build's graph from the server (Graph Store Protocol DELETE); a graph already gone is fine."""
+        try:
+            self._send(self._graph_url(), method="DELETE")
+        except StoreMissing as exc:
+            if " 404:" not in str(exc):
+                raise
+
     def _graph_url(self) -> str:
         return f"{self.store}?{urllib.parse.urlencode({'graph': self.graph})}"
 
@@ -201,6 +209,19 @@ def remote_from_env() -> RemoteStore | None:
         return None
     store = os.environ.get(STORE_VAR, "").strip() or endpoint.rstrip("/").rsplit("/", 1)[0] + "/store"
     return RemoteStore(endpoint, store, f"urn:plangraph:build:{uuid.uuid4().hex}")
+
+
+def drop_remote(path: Path) -> bool:
+    """Delete the server-side graph of the build whose graph directory is ``path``; tell whether it had one.
+
+    Each build loads a fresh named graph, so the builds a data directory prunes must take theirs with them.
+    """
+    meta = Path(path) / META_FILE
+    server = json.loads(meta.read_text(encoding="utf-8")).get("sparql") if meta.exists() else None
+    if not server:
+        return False
+    RemoteStore(server["endpoint"], server["store"], server["graph"]).drop()
+    return True
 
 
 def _size(file: Path) -> int:

@@ -138,3 +138,26 @@ def test_an_answer_the_server_cuts_short_is_an_error_not_a_wrong_answer(request,
         return
     with pytest.raises(graph.StoreMissing, match="ResultSetMaxRows"):
         remote.select(query)
+
+
+def graph_count(env: dict[str, str], graph_iri: str) -> int:
+    """Return how many triples the server holds in one named graph (queried as the default graph)."""
+    store = graph.store.RemoteStore(env["PLANGRAPH_SPARQL_ENDPOINT"], "", graph_iri)
+    rows = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    return int(next(iter(rows))["n"].value)
+
+
+def test_pruned_builds_take_their_server_graph_with_them(server, tmp_path, monkeypatch):
+    monkeypatch.setattr("web.datadir.GRACE_SECONDS", -1)  # prune at once instead of after the grace period
+    for name, value in server.items():
+        monkeypatch.setenv(name, value)
+    data = DataDir(tmp_path / "data")
+    graphs = []
+    for _ in range(3):
+        build([CORPUS], data)
+        graphs.append(graph.open_store(data.require() / "graph").meta()["sparql"]["graph"])
+    assert len(set(graphs)) == 3
+    kept = {p.name for p in data.builds.iterdir()}
+    assert len(kept) == 2
+    assert graph_count(server, graphs[0]) == 0
+    assert graph_count(server, graphs[2]) > 10_000

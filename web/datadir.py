@@ -14,6 +14,7 @@ that build, so a rebuild never shows them a mix of old and new data.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -30,6 +31,8 @@ DEFAULT = "instance"
 KEEP_BUILDS = 2
 #: A replaced build stays this long, so requests that resolved CURRENT before the swap can finish on it.
 GRACE_SECONDS = 120
+
+log = logging.getLogger(__name__)
 
 
 class NoData(Exception):
@@ -88,14 +91,29 @@ class DataDir:
         return final
 
     def discard(self, staging: Path) -> None:
-        """Remove a staging directory after a failed build."""
-        shutil.rmtree(staging, ignore_errors=True)
+        """Remove a staging directory after a failed build (and the graph it may have loaded on a server)."""
+        remove_build(staging)
 
     def _prune(self, keep: Path) -> None:
         builds = sorted(p for p in self.builds.iterdir() if p.is_dir() and not p.name.startswith("."))
         for old, successor in zip(builds[:-KEEP_BUILDS], builds[1:]):
             if old != keep and time.time() - published_at(successor) > GRACE_SECONDS:
-                shutil.rmtree(old, ignore_errors=True)
+                remove_build(old)
+
+
+def remove_build(build: Path) -> None:
+    """Delete a build directory, and its graph on the SPARQL server when it was built on one.
+
+    A server that cannot be reached does not stop the removal: the live build is already another one.
+    """
+    if (build / "graph" / "meta.json").exists():
+        from graph import GraphError, drop_remote
+
+        try:
+            drop_remote(build / "graph")
+        except GraphError as exc:
+            log.warning("%s: could not drop its graph on the SPARQL server: %s", build.name, exc)
+    shutil.rmtree(build, ignore_errors=True)
 
 
 def published_at(build: Path) -> float:
