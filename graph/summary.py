@@ -247,47 +247,67 @@ def part_facts(file: Path) -> answers.Facts:
     return answers.facts(q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
 
 
-def _cached(nt: Path, kept: Path) -> dict:
-    """Return the contribution of the plan whose triples are ``nt``: kept in ``kept``, else made and kept there."""
+#: The keys of a contribution every plan's is read for before any plan's rows are written.
+HEAD = ("plans", "entities", "indicators")
+
+
+def _kept_head(nt: Path, kept: Path) -> dict:
+    """Return the head (``HEAD`` keys) of the contribution of the plan whose triples are ``nt``, kept in ``kept``
+    (made and kept there first when missing): the head and the rest are two pickles, so the head reads alone."""
     if kept.is_file():
-        return pickle.loads(kept.read_bytes())
+        with open(kept, "rb") as file:
+            return pickle.load(file)
     part = contribution(part_facts(nt))
+    head = {key: part.pop(key) for key in HEAD}
     aside = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
-    aside.write_bytes(dumps(part))
+    aside.write_bytes(dumps(head) + dumps(part))
     os.replace(aside, kept)
-    return part
+    return head
 
 
-def from_parts(parts: list[tuple[Path, Path]]) -> tuple[dict[str, list[dict]], list[dict]] | None:
-    """Return the entity rows and every plan's contribution (in ``Q_PLANS`` order) from each plan's own N-Triples
-    file and the file keeping its contribution, (``nt``, ``kept``); None when two parts describe one plan (the
-    store then merges them: ask it instead).
+def _kept(kept: Path) -> dict:
+    """Return a kept contribution whole."""
+    with open(kept, "rb") as file:
+        head = pickle.load(file)
+        return {**head, **pickle.load(file)}
+
+
+def from_parts(parts: list[tuple[Path, Path]]) -> tuple[dict[str, list[dict]], Iterator[dict]] | None:
+    """Return the entity rows and every plan's contribution (in ``Q_PLANS`` order, read one at a time) from each
+    plan's own N-Triples file and the file keeping its contribution, (``nt``, ``kept``); None when two parts
+    describe one plan (the store then merges them: ask it instead).
 
     A plan's triples outside its file do not change its rows: the similarity links (``pg:similarTo``, not a
     link type the outline keeps, and without label or text) and the labels other plans give an indicator its
     targets measure, which are added here (such a plan's contribution is made again, not kept); entities are
     merged across plans."""
-    found = [(nt, _cached(nt, kept)) for nt, kept in parts]
-    iris = [row["plan"] for _, part in found for row in part["plans"]]
-    if len(iris) != len(set(iris)) or any(len(part["plans"]) != 1 for _, part in found):
+    heads = [(nt, kept, _kept_head(nt, kept)) for nt, kept in parts]
+    iris = [row["plan"] for *_, head in heads for row in head["plans"]]
+    if len(iris) != len(set(iris)) or any(len(head["plans"]) != 1 for *_, head in heads):
         return None
     described: answers.Facts = defaultdict(lambda: defaultdict(dict))
     labels: dict[str, dict] = defaultdict(dict)
-    for _, part in found:
-        for e, props in part["entities"].items():
+    for *_, head in heads:
+        for e, props in head["entities"].items():
             for pred, values in props.items():
                 described[e][pred].update(values)
-        for ind, own in part["indicators"].items():
+        for ind, own in head["indicators"].items():
             labels[ind].update(dict.fromkeys(own))
-    for i, (nt, part) in enumerate(found):
-        extra = {ind: [label for label in labels[ind] if label not in own] for ind, own in part["indicators"].items()}
-        if any(extra.values()):
+    heads.sort(key=lambda found: found[2]["plans"][0]["id"])
+
+    def contributions() -> Iterator[dict]:
+        for nt, kept, head in heads:
+            extra = {ind: [label for label in labels[ind] if label not in own]
+                     for ind, own in head["indicators"].items()}
+            if not any(extra.values()):
+                yield _kept(kept)
+                continue
             facts = part_facts(nt)
             for ind, more in extra.items():
                 facts[ind][answers.LABEL].update(dict.fromkeys(more))
-            found[i] = (nt, contribution(facts))
-    return (_by_entity(answers.entities(described)),
-            sorted((part for _, part in found), key=lambda part: part["plans"][0]["id"]))
+            yield contribution(facts)
+
+    return _by_entity(answers.entities(described)), contributions()
 
 
 def save(path: Path, store: GraphStore, parts: list[tuple[Path, Path]] | None = None) -> None:
