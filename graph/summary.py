@@ -2,9 +2,14 @@
 
 Trace, explore and compare used to start from whole-graph query answers held in
 memory; at thousands of plans those do not fit, and every request looped over
-them. The build now asks the store for one plan's triples at a time, answers the
-readers' queries for that plan in Python (``graph.rows``), and keeps the answers
-in one SQLite file beside the store (``summary.sqlite``):
+them. The build answers the readers' queries one plan at a time in Python
+(``graph.rows``) and keeps the answers in one SQLite file beside the store
+(``summary.sqlite``). Each plan's share (its ``contribution``) is made from the
+plan's own N-Triples in the build cache and kept beside them, so a rebuild makes
+only the changed plans' shares again; what spans plans (entities, the labels
+plans give one indicator, the plan list, the themes overview, the frequency
+tables) is merged when the file is assembled. Without a cache, or with a remote
+store, the build asks the store for one plan's triples at a time instead.
 
 - ``plan``: per plan, its outline rows (resources, mentions, targets, links) and
   its compare rows (theme tags with target fields, item texts), pickled;
