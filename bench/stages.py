@@ -95,10 +95,11 @@ def staged_build(folder: str, data_dir: str) -> dict:
     staging = data.new_build()
     with clock.stage("write"):
         write_plans(staging, plans)
+    # The stores get (empty) per-plan caches as in `plangraph build`: a cold build with the real code path.
     with clock.stage("graph"):
-        graph.build_store(plans, staging / "graph")
+        graph.build_store(plans, staging / "graph", cache=data.cache / "graph")
     with clock.stage("index"):
-        search.build_index(plans, staging / "index", tagger=tagger)
+        search.build_index(plans, staging / "index", tagger=tagger, cache=data.cache / "index")
     build = data.publish(staging)
     return {
         "plans": len(plans), "chars": chars, "files": len(files),
