@@ -70,8 +70,9 @@ def register_blueprints(app: Flask) -> None:
 
     @app.context_processor
     def site() -> dict:
-        return {"allow_upload": app.config["ALLOW_UPLOAD"], "site_name": app.config["SITE_NAME"],
-                "query_with": query_with}
+        return {"allow_upload": app.config["ALLOW_UPLOAD"], "site_name": app.config["SITE_NAME"]}
+
+    app.jinja_env.globals["query_with"] = query_with  # a global, so macros (the pager) can use it too
 
 
 def query_with(**changes) -> str:
