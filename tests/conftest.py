@@ -21,6 +21,22 @@ def corpus_plans():
     return {("杭州道" if "杭州道" in p.title else "大沽"): p for p in plans}
 
 
+def edited(plan):
+    """Return a copy of ``plan`` whose first item of some length reads differently (an edited plan)."""
+    import copy
+
+    other = copy.deepcopy(plan)
+    node = next(n for n in other.walk() if len(n.text) >= 15)
+    node.text = "积极推动小区公共充电桩建设，" + node.text
+    return other
+
+
+@pytest.fixture(scope="session")
+def corpus_plan_list(corpus_plans) -> list:
+    """The corpus plans as a list, in corpus order."""
+    return list(corpus_plans.values())
+
+
 @pytest.fixture(scope="session")
 def built_data(tmp_path_factory) -> Path:
     """A data directory with the corpus built into it (graph and index included)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pyoxigraph as ox
@@ -12,6 +11,7 @@ import graph
 from graph.build import build_triples, literal, nt_literal
 from ingest.model import Plan
 from ingest.planset import PlanSet
+from tests.conftest import edited
 
 
 @pytest.mark.parametrize("value", [True, False, 0, 2035, -3, 0.5, 1e20, 0.1 + 0.2, "文本", "a\nb", 'q"u\\o\r\tte',
@@ -27,17 +27,10 @@ def exported(path) -> set[bytes]:
         return set(graph.export(store, "nt").splitlines())
 
 
-def changed(plan: Plan) -> Plan:
-    """Return a copy of ``plan`` whose first item reads differently."""
-    other = copy.deepcopy(plan)
-    node = next(n for n in other.walk() if len(n.text) >= 15)
-    node.text = "积极推动小区公共充电桩建设，" + node.text
-    return other
-
 
 @pytest.fixture(scope="module")
-def plans(corpus_plans) -> list[Plan]:
-    return list(corpus_plans.values())
+def plans(corpus_plan_list) -> list[Plan]:
+    return corpus_plan_list
 
 
 def test_build_store_accepts_a_list_or_a_planset(plans, tmp_path):
@@ -63,13 +56,13 @@ def test_a_rebuild_serialises_only_the_changed_plan_and_builds_the_same_graph(pl
     graph.build_store(plans, tmp_path / "first", cache=cache)
     before = {f.name: f.stat().st_mtime_ns for f in cache.iterdir()}
     assert len(before) == 3 * len(plans)  # N-Triples, items and summary contribution per plan
-    edited = [changed(plans[0]), *plans[1:]]
-    graph.build_store(edited, tmp_path / "second", cache=cache)
+    revised = [edited(plans[0]), *plans[1:]]
+    graph.build_store(revised, tmp_path / "second", cache=cache)
     after = {f.name: f.stat().st_mtime_ns for f in cache.iterdir()}
     new = set(after) - set(before)
-    assert len(new) == 3 and all(f.startswith(PlanSet.of(edited).keys[0]) for f in new)
+    assert len(new) == 3 and all(f.startswith(PlanSet.of(revised).keys[0]) for f in new)
     assert all(after[name] == stamp for name, stamp in before.items())
-    graph.build_store(edited, tmp_path / "fresh")
+    graph.build_store(revised, tmp_path / "fresh")
     assert exported(tmp_path / "second") == exported(tmp_path / "fresh") != exported(tmp_path / "first")
 
 

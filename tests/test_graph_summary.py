@@ -13,6 +13,7 @@ import graph
 from graph import summary
 from ingest.model import Plan
 from ingest.planset import PlanSet
+from tests.conftest import edited
 
 
 def tables(path) -> dict[str, list[str]]:
@@ -35,17 +36,10 @@ def tables(path) -> dict[str, list[str]]:
         db.close()
 
 
-def edited(plan: Plan) -> Plan:
-    """Return a copy of ``plan`` whose first item reads differently."""
-    other = copy.deepcopy(plan)
-    node = next(n for n in other.walk() if len(n.text) >= 15)
-    node.text = "积极推动小区公共充电桩建设，" + node.text
-    return other
-
 
 @pytest.fixture(scope="module")
-def plans(corpus_plans) -> list[Plan]:
-    return list(corpus_plans.values())
+def plans(corpus_plan_list) -> list[Plan]:
+    return corpus_plan_list
 
 
 def test_the_summary_from_cached_parts_has_the_tables_of_the_store(plans, tmp_path):
