@@ -38,11 +38,13 @@ lint: install
 test: install test-deps lint
 	$(BIN)/python -m pytest -n 2 -q
 
-# The load test runs first: bench/run.py folds its figures into bench/RESULTS.md.
+# The load test and the 4,000-plan run (about an hour on 2 cores) come first: the last command folds
+# their figures into bench/RESULTS.md.
 bench: install
 	$(BIN)/python bench/load.py --clients 8 --seconds 30 --out bench/RESULTS-load.md
 	$(BIN)/python bench/bench_pages.py
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --sizes 4000 --quick --no-compare --budget 99999 --out bench/RESULTS-4000.md
+	$(BIN)/python bench/run.py --sizes 2,40,400 --budget 99999
 
 clean:
 	rm -rf instance .pytest_cache tests/artifacts
