@@ -42,11 +42,20 @@ THEME_NS = "https://w3id.org/plangraph/theme/"
 
 
 def _plans(store: GraphStore, refs: list[str] | None) -> list[dict]:
-    """Return the plans to compare: all, or those whose id or title part is in ``refs``."""
+    """Return the plans to compare: all, or per ref the plan with that id, else those with that title,
+    else those whose title contains it (a title is no id: two plans may share one, or one title hold another)."""
     rows = summary(store).plans()
     if not refs:
         return rows
-    return [r for r in rows if any(ref in (r["id"], r["title"]) or ref in r["title"] for ref in refs)]
+    by_id = {r["id"]: r for r in rows}
+    chosen: set[str] = set()
+    for ref in refs:
+        if ref in by_id:
+            chosen.add(ref)
+        else:
+            named = [r["id"] for r in rows if r["title"] == ref] or [r["id"] for r in rows if ref in r["title"]]
+            chosen.update(named)
+    return [r for r in rows if r["id"] in chosen]
 
 
 def _item(row: dict) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -240,3 +241,14 @@ def test_summary_made_in_memory_without_the_file(store, tmp_path):
         assert graph.themes_overview(bare) == graph.themes_overview(store)
         assert graph.trace(bare, "民生福祉对标") == graph.trace(store, "民生福祉对标")
         assert graph.compare(bare, ["养老"]) == graph.compare(store, ["养老"])
+
+
+def test_compare_picks_plans_by_id_even_when_titles_are_shared(corpus_plan_list, tmp_path):
+    first, second = corpus_plan_list
+    twin = dataclasses.replace(first, id="twin-of-first", source="twin.txt")  # same title, another plan
+    graph.build_store([first, twin, second], tmp_path / "graph", cache=tmp_path / "cache")
+    with graph.open_store(tmp_path / "graph") as opened:
+        assert sorted(graph.compare(opened, ["养老"], [first.id, second.id])["plans"]) == sorted(
+            [first.title, second.title])
+        assert len(graph.compare(opened, ["养老"], [first.title])["plans"]) == 2  # a title names both twins
+        assert len(graph.compare(opened, ["养老"], [first.title[:6]])["plans"]) >= 2  # a title part, every match

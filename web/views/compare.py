@@ -46,7 +46,7 @@ def compare() -> dict:
     raw = None
     run = graph_call("compare")
     if run is not None and data.store is not None and a is not b:
-        raw = run(data.store, themes, [a.title, b.title])
+        raw = run(data.store, themes, [a.id, b.id])  # ids: two plans may share a title
     sides = [side("a", a), side("b", b)]
     view = {
         "plans": [{"id": p.id, "title": p.title} for p in data.plans],
