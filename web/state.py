@@ -121,7 +121,9 @@ class Corpus:
         self.catalog = Catalog.open(build, lambda: read_plans(build))
         self.plans: list[PlanRef] = [PlanRef(self, counts) for _, _, counts in self.catalog.plans()]
         self.by_id = {p.id: p for p in self.plans}
-        self.by_title = {p.title: p for p in self.plans}
+        self.by_title: dict[str, PlanRef] = {}
+        for plan in self.plans:
+            self.by_title.setdefault(plan.title, plan)  # plans may share a title: the first one answers to it
         self.models = Models(build, cache_size)
         self.nodes = Nodes(self)
         self.entities = Entities(self)
@@ -133,6 +135,12 @@ class Corpus:
             return self.by_id[plan_id]
         except KeyError:
             raise NotFound(f"没有编号为“{plan_id}”的规划。") from None
+
+    def plan_by_ref(self, ref: str) -> PlanRef:
+        """Return the plan a box or facet names: by id, else by its full title; raise NotFound for neither."""
+        found = self.by_id.get(ref)
+        found = found if found is not None else self.by_title.get(ref)
+        return found if found is not None else self.plan(ref)
 
     def model(self, plan_id: str) -> Plan:
         """Return the whole model of a plan (loaded on demand) or raise NotFound."""

@@ -60,10 +60,7 @@ def indicators() -> dict:
 def plan_param(data: Corpus) -> str:
     """The ``plan`` parameter as a plan id: an id or a full title (what the plan box shows); 404 for neither."""
     ref = request.args.get("plan", "").strip()
-    if not ref or ref in data.by_id:
-        return ref
-    titled = data.by_title.get(ref)
-    return titled.id if titled is not None else data.plan(ref).id
+    return data.plan_by_ref(ref).id if ref else ""
 
 
 def plan_choices(data: Corpus, counts: dict[int, int]) -> list[dict]:

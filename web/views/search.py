@@ -40,7 +40,7 @@ def search() -> dict:
         "theme": request.args.get("theme", "").strip() or None,
     }
     if filters["plan"]:
-        filters["plan"] = plan_id(data, filters["plan"])
+        filters["plan"] = data.plan_by_ref(filters["plan"]).id  # facet values are titles
     wants_csv = request.environ.get("plangraph.format") == "csv"
     number = int_param("page", 1)
     limit = int_param("limit", PER_PAGE, 1, 100)
@@ -63,14 +63,6 @@ def search() -> dict:
         "kinds": [{"id": k, "label": kind_label(k)} for k in NODE_KINDS],
         "engine": "index" if data.searcher is not None else "fallback",
     }
-
-
-def plan_id(data: Corpus, ref: str) -> str:
-    """Accept a plan's id or its full title (facet values are titles); return the id."""
-    if ref in data.by_id:
-        return ref
-    titled = next((p for p in data.plans if p.title == ref), None)
-    return titled.id if titled is not None else data.plan(ref).id
 
 
 def run(data: Corpus, query: str, filters: dict, limit: int, number: int, explain: bool = False) -> dict:
