@@ -114,18 +114,6 @@ def test_plan_box_takes_a_title_and_suggests_plans(client):
     assert f'value="{chosen["title"]}" list="indicator-plans"' in html and "<datalist" in html
 
 
-@pytest.mark.parametrize(("url", "status", "words"), [
-    ("/indicators.json?page=0", 400, "page"),
-    ("/indicators.json?page=9999", 400, "page"),
-    ("/indicators.json?per_page=1001", 400, "per_page"),
-    ("/indicators.json?per_page=x", 400, "per_page"),
-    ("/indicators.json?plan=no-such-plan", 404, "no-such-plan"),
-])
-def test_bad_parameters(client, url, status, words):
-    r = client.get(url)
-    assert r.status_code == status and words in r.get_data(as_text=True)
-
-
 def test_search_plan_box_suggests_the_result_plans(client):
     data = client.get("/search.json?q=养老").get_json()
     facet = next(f for f in data["facets"] if f["name"] == "plan")
