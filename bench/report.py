@@ -145,7 +145,11 @@ def render(report: dict) -> str:
         "# Benchmark results", "",
         f"Produced by `{report['command']}` ({report['seconds'] / 60:.1f} min) on {m['date']}: Python {m['python']}, "
         f"{m['cores']} cores, load average at start {m['load'][0]:.1f} (the machine is shared, so wall times "
-        f"vary; CPU seconds are the steadier figure), segmenter {m['segmenter']}.", "",
+        f"vary; CPU seconds are the steadier figure), segmenter {m['segmenter']}"
+        f"{', commit ' + m['commit'] if m.get('commit') else ''}.", "",
+        *([f"Served again at commit {report['sizes'][0]['served_at']}: the build figures are those of "
+           f"`{report['built_by']}`, at commit {report['sizes'][0].get('commit', 'unrecorded')}; the serving "
+           "figures are new.", ""] if report.get("built_by") else []),
         "Corpora are the 2 corpus plans, then the 8 holdout and 30 scale documents, linked again under new "
         "names as often as a size needs (400 = each of the 40 ten times).", "",
         "## Build (one core, every stage timed)", "",

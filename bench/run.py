@@ -217,14 +217,18 @@ def same_plans(a: Path, b: Path) -> bool:
     return plans(a) == plans(b)
 
 
-def run_size(size: int, work: Path, rounds: int) -> dict:
-    """Build, serve and query one corpus size."""
-    folder = make_corpus(size, work / f"plans-{size}")
+def run_size(size: int, work: Path, rounds: int, built: dict | None = None) -> dict:
+    """Build, serve and query one corpus size (``built``: the figures of a build already in ``work``)."""
     data = work / f"data-{size}"
-    print(f"[{size}] building {size} plans …", file=sys.stderr, flush=True)
-    result, proc = child("staged", str(folder), str(data))
-    result["process"] = proc
-    print(f"[{size}] built in {proc['wall']:.1f} s; serving …", file=sys.stderr, flush=True)
+    if built is None:
+        folder = make_corpus(size, work / f"plans-{size}")
+        print(f"[{size}] building {size} plans …", file=sys.stderr, flush=True)
+        result, proc = child("staged", str(folder), str(data))
+        result.update(process=proc, commit=commit())
+        print(f"[{size}] built in {proc['wall']:.1f} s; serving …", file=sys.stderr, flush=True)
+    else:
+        result = {**built, "served_at": commit()}
+        print(f"[{size}] serving the kept build …", file=sys.stderr, flush=True)
     server = Server(data)
     try:
         result["cold_start"] = server.cold_start
@@ -285,13 +289,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=1500, help="seconds the whole run may take (default 1500)")
     parser.add_argument("--no-compare", action="store_true", help="skip the side-by-side comparisons")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the results (Markdown)")
+    parser.add_argument("--work", type=Path, help="work folder to use and keep (default: a temporary one, removed)")
+    parser.add_argument("--serve-only", action="store_true",
+                        help="serve and query the builds kept in --work again; build figures come from --out's JSON")
     args = parser.parse_args(argv)
+    if args.serve_only and not args.work:
+        parser.error("--serve-only needs --work")
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
     started = time.perf_counter()
     rounds = 3 if args.quick else 10
-    work = Path(tempfile.mkdtemp(prefix="plangraph-bench-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="plangraph-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     report: dict[str, object] = {"command": " ".join(["python bench/run.py", *(argv or sys.argv[1:])]),
                                  "machine": machine(), "sizes": [], "skipped": []}
+    if args.serve_only:
+        return serve_again(args, work, report, rounds)
     try:
         report["corpus_cli"] = corpus_cli(work)
         for size in sizes:
@@ -307,14 +319,42 @@ def main(argv: list[str] | None = None) -> int:
             compare_size = 40 if 40 in sizes else sizes[0]
             report["compare"] = comparisons(work, compare_size, args.quick)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
     report["seconds"] = time.perf_counter() - started
-    (args.out.with_suffix(".json")).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    return write(report, args.out)
+
+
+def serve_again(args: argparse.Namespace, work: Path, report: dict, rounds: int) -> int:
+    """Serve the builds kept in ``work`` with this checkout's code; keep the earlier build figures."""
+    started = time.perf_counter()
+    earlier = json.loads(args.out.with_suffix(".json").read_text(encoding="utf-8"))
+    for built in earlier["sizes"]:
+        data = work / f"data-{built['plans']}"
+        if not data.is_dir():
+            raise SystemExit(f"{data}: no kept build to serve")
+        report["sizes"].append(run_size(built["plans"], work, rounds, built=built))
+    report.update({key: earlier[key] for key in ("corpus_cli", "compare", "skipped") if key in earlier})
+    report["built_by"] = earlier["command"]
+    report["seconds"] = time.perf_counter() - started
+    return write(report, args.out)
+
+
+def write(report: dict, out: Path) -> int:
+    """Write the report as JSON beside ``out`` and as Markdown to ``out``."""
+    out.with_suffix(".json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     from bench.report import render
 
-    args.out.write_text(render(report), encoding="utf-8")
-    print(f"wrote {args.out} in {report['seconds']:.0f} s", file=sys.stderr)
+    out.write_text(render(report), encoding="utf-8")
+    print(f"wrote {out} in {report['seconds']:.0f} s", file=sys.stderr)
     return 0
+
+
+def commit() -> str:
+    """Return the short commit of this checkout (with "+" when it has uncommitted changes)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return git("rev-parse", "--short", "HEAD") + ("+" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
 def machine() -> dict:
@@ -322,7 +362,7 @@ def machine() -> dict:
     from ingest import segment
 
     return {"python": platform.python_version(), "cores": os.cpu_count(), "load": os.getloadavg(),
-            "segmenter": segment.engine(), "date": time.strftime("%Y-%m-%d %H:%M")}
+            "segmenter": segment.engine(), "date": time.strftime("%Y-%m-%d %H:%M"), "commit": commit()}
 
 
 if __name__ == "__main__":
