@@ -104,8 +104,8 @@ class Readers:
     PATHS = ["/index.json", "/search.json?q=养老", "/search.json?q=社区", "/compare.json", "/indicators.json",
              "/index", "/search?q=养老"]
 
-    def __init__(self, port: int, builds: set[frozenset[str]], threads: int = 6):
-        self.port, self.builds = port, builds
+    def __init__(self, port: int, data: Path, builds: set[frozenset[str]], threads: int = 6):
+        self.port, self.data, self.builds = port, data, builds
         self.errors: list[str] = []
         self.seen: set[frozenset[str]] = set()
         self.count = 0
@@ -142,13 +142,18 @@ class Readers:
                 self.seen.add(ids)
             return "" if ids in self.builds else f"/index.json: plans {sorted(ids)} match neither build"
         if path.startswith("/search"):
-            listed = {p["id"] for p in data["plans"]}
+            listed = self.build_plans(data["build"])
             hits = {h.get("plan_id") for h in data["hits"]}
-            if frozenset(listed) not in self.builds or not hits <= listed:
-                return f"{path}: hits from {sorted(hits)} with plans {sorted(listed)}"
+            if listed not in self.builds or not hits <= listed:
+                return f"{path}: hits from {sorted(hits)} in build {data['build']} of plans {sorted(listed)}"
         if path == "/compare.json" and {p["id"] for p in data["plans"]} - known:
             return "/compare.json: unknown plans"
         return ""
+
+    def build_plans(self, build: str) -> frozenset[str]:
+        """The plan ids of a build the server named (it was just served, so it is kept on disk)."""
+        manifest = json.loads((self.data / "builds" / build / "manifest.json").read_text(encoding="utf-8"))
+        return frozenset(p["id"] for p in manifest["plans"])
 
     def __enter__(self) -> Readers:
         for thread in self.threads:
@@ -171,7 +176,7 @@ def test_rebuilds_under_load_show_old_or_new_never_a_mix(server, corpora, tmp_pa
 
     large_ids = small_ids | {plan_id_for(corpora[1] / "elderly-care-plan.txt")}
     builds = {small_ids, large_ids}
-    with Readers(port, builds) as readers:
+    with Readers(port, data, builds) as readers:
         time.sleep(1)
         for round_ in range(4):
             folder = corpora[1] if round_ % 2 == 0 else corpora[0]

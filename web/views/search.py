@@ -59,7 +59,7 @@ def search() -> dict:
         "plan_title": data.by_id[filters["plan"]].title if filters["plan"] else "",
         "plan_choices": plan_choices(data, result["facets"]),
         "explain_on": explain,
-        "plans": [{"id": p.id, "title": p.title} for p in data.plans],
+        "build": data.build.name,
         "kinds": [{"id": k, "label": kind_label(k)} for k in NODE_KINDS],
         "engine": "index" if data.searcher is not None else "fallback",
     }
