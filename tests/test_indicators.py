@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import sqlite3
+from collections import Counter
 
 import pytest
 
+from ingest.model import Target
+from web import catalog as catalog_module
 from web.app import create_app
 from web.catalog import FILE, Catalog, TargetFilter, write_catalog
 from web.present import anchor, citation, short_title
+
+#: (indicator, text, status) of a plan written to try the word index's edges beside the corpus plans.
+EDGE_TARGETS = [
+    ("绿化覆盖率", "到2025年，建成区绿化覆盖率达到40%。", "target"),
+    ("GDP", "人均gdp年均增长6.5%左右。", "target"),  # the same letters in both cases, one case in each field
+    ("养老床位", "每千名老人拥有养老床位数达到45张。", "achieved"),
+    ("AB", "CD", "target"),  # BC only across the two fields: no match
+    ("𠀀字", '引号"与 g 和 1g：letters', "achieved"),  # beyond the BMP, a quote, characters like the index's spelling
+    ("率", "率", "target"),  # one character, at both ends of the value
+    ("", "只有原文提到养老", "target"),
+    ("老年", "养老、老年床位", "achieved"),  # every pair of 养老年 but not the word
+]
+#: Words of one, two, three and more characters, in the indicator, the text or neither, in either case.
+EDGE_WORDS = ["率", "%", "g", '"', "𠀀", "养", "养老", "绿化", "BC", "gd", "GD", "GDP", "gdp", "Gdp", "覆盖率", "1g",
+              "67g", "s", "养老床位数", "绿化覆盖率达到40%", "letters", "AB", "CD", "人口", "没有这样的指标词",
+              "养老 床位", "养老年"]
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +41,25 @@ def plans(corpus_plans):
 def catalog(plans, tmp_path_factory):
     build = tmp_path_factory.mktemp("build")
     write_catalog(build, plans)
+    opened = Catalog.open(build)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def word_plans(plans):
+    """The corpus plans and one written for the word filter's edge cases."""
+    targets = [Target(id=f"edge-{n}", node_id=f"edge/no-node-{n}", text=text, indicator=indicator, value=float(n),
+                      status=status) for n, (indicator, text, status) in enumerate(EDGE_TARGETS)]
+    edge = dataclasses.replace(plans[0], id="word-edges", title="检索边界测试规划", outline=[], tables=[],
+                               entities=[], targets=targets)
+    return [*plans, edge]
+
+
+@pytest.fixture(scope="module")
+def word_catalog(word_plans, tmp_path_factory):
+    build = tmp_path_factory.mktemp("words")
+    write_catalog(build, word_plans)
     opened = Catalog.open(build)
     yield opened
     opened.close()
@@ -66,6 +105,42 @@ def test_catalog_rows_match_walking_the_plans(plans, catalog):
         assert catalog.targets(where, sort, 5, 10) == expected[5:15]
 
 
+#: Costs that make each of a page's routes the cheapest (``Catalog._route``), so each is checked on every case.
+ROUTES = {"scan": {"COST_SET": 1e9, "COST_JOIN": 1e9}, "set": {"COST_READ": 1e9, "COST_JOIN": 1e9},
+          "hits": {"COST_READ": 1e9, "COST_SET": 1e9}}
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_word_filter_equals_pythons_in(word_plans, word_catalog, route, monkeypatch):
+    for name, cost in ROUTES[route].items():
+        monkeypatch.setattr(catalog_module, name, cost)
+    for words in EDGE_WORDS:
+        for status, plan_id in itertools.product(["", "target", "achieved"], ["", "word-edges", word_plans[1].id]):
+            where = TargetFilter(word_catalog.plan_ord(plan_id) if plan_id else None, status, words)
+            expected = walked(word_plans, plan_id, status, words, "value")
+            case = (words, status, plan_id)
+            assert word_catalog.targets(where, "value") == expected, case
+            for offset, limit in [(0, 1), (0, 3), (2, 5), (4, 100)]:
+                assert word_catalog.targets(where, "value", offset, limit) == expected[offset: offset + limit], case
+            per_plan = Counter(row["plan_id"] for row in expected)
+            assert word_catalog.target_counts(where) == {
+                n: per_plan[p.id] for n, p in enumerate(word_plans) if per_plan[p.id]}, case
+
+
+def test_word_cases_find_what_they_mean(word_plans, word_catalog):
+    """The edge words find rows where intended, so the comparison above is not between empty lists."""
+    def found(words):
+        return [(row["indicator"], row["text"]) for row in word_catalog.targets(TargetFilter(words=words))]
+
+    assert ("GDP", "人均gdp年均增长6.5%左右。") in found("GDP") == found("gdp")
+    assert found("Gdp") == found("BC") == found("没有这样的指标词") == found("67g") == found("养老年") == []
+    assert ("率", "率") in found("率") and len(found("率")) > 10 and len(found("%")) > 10
+    assert [row for row in found("养老") if row[0] == ""] == [("", "只有原文提到养老")]
+    assert found("𠀀") == found('"') == found("1g") == [("𠀀字", '引号"与 g 和 1g：letters')]
+    assert len(found("g")) == 2 and found("绿化覆盖率达到40%") == [EDGE_TARGETS[0][:2]]
+    assert ("AB", "CD") in found("AB") == found("CD")
+
+
 def test_target_plans_rank_by_matching_targets(plans, catalog):
     counts = sorted(((-sum(t.status == "target" for t in p.targets), i, p.id) for i, p in enumerate(plans)))
     ranked = catalog.target_plans(catalog.target_counts(TargetFilter(status="target")), 10)
@@ -81,6 +156,7 @@ def test_an_older_catalog_is_catalogued_again_with_targets(plans, tmp_path):
     db.close()
     opened = Catalog.open(tmp_path, lambda: plans)
     assert opened.count_targets(TargetFilter()) == sum(len(p.targets) for p in plans)
+    assert opened.count_targets(TargetFilter(words="率")) == len(walked(plans, "", "", "率", "plan")) > 0
     opened.close()
 
 

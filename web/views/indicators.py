@@ -1,7 +1,8 @@
 """Indicators: every target of every plan in one sortable, filterable, paged table, with CSV export.
 
 The rows come from the build's catalog (``web.catalog``), filtered, sorted and paged in SQL, so the page
-loads no plan model and holds one page of rows however many plans the build has.
+loads no plan model and holds one page of rows however many plans the build has; words are looked up in the
+catalog's index of characters and character pairs rather than tested on every target.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def indicators() -> dict:
     words = request.args.get("q", "").strip()[:100]
     sort = choice_param("sort", tuple(TARGET_SORTS), "plan")
     where = TargetFilter(data.catalog.plan_ord(plan_id) if plan_id else None, status, words)
-    # One count per plan serves both the total and the plan box (a word filter reads every row once).
+    # One count per plan serves the total, the plan box and the page's choice of query plan (the catalog keeps it).
     counts = data.catalog.target_counts(TargetFilter(None, status, words))
     total = counts.get(where.plan, 0) if plan_id else sum(counts.values())
     size = int_param("per_page", current_app.config.get("INDICATORS_PER_PAGE", PER_PAGE), 1, MAX_PER_PAGE)
