@@ -11,6 +11,7 @@ from whoosh import index as windex
 
 from search.analysis import analysed, segmenter, spans
 from search.errors import IndexMissing
+from search.postings import PostingsTable, PostingsWriter
 from search.schema import build_schema
 from search.substring import FILE as SUBSTRINGS
 from search.substring import SubstringIndex, SubstringTable
@@ -48,7 +49,8 @@ def build_index(plans, path: Path, tagger: Tagger | None = None, words: Iterable
     listed = []
     writer = ix.writer()
     with tempfile.TemporaryDirectory(prefix=".postings-", dir=path.parent) as spill:  # beside the index: same disk
-        builder = SegmentBuilder(writer, tagger, Path(spill))
+        side = PostingsWriter(path)
+        builder = SegmentBuilder(writer, tagger, Path(spill), side)
         try:
             for i, key in enumerate(keys):
                 run = runs.get(key) if key else None
@@ -63,6 +65,7 @@ def build_index(plans, path: Path, tagger: Tagger | None = None, words: Iterable
             writer.commit()
         except BaseException:
             writer.cancel()
+            side.discard()
             raise
     table.index().save(path)
     runs.prune()
@@ -98,4 +101,4 @@ def open_index(path: Path, expander=None):
     if not (Path(path) / SUBSTRINGS).exists():
         raise IndexMissing(f"{path}: 索引版本过旧 the index predates substring search; run `plangraph build` again")
     substrings = SubstringIndex.load(path)
-    return Searcher(ix, meta, expander, substrings)
+    return Searcher(ix, meta, expander, substrings, PostingsTable.load(path))

@@ -9,26 +9,24 @@ one thread at a time anyway, and one searcher also shares its caches.
 
 from __future__ import annotations
 
-import heapq
 import math
 import threading
-from collections import Counter
 from collections.abc import Callable
-from itertools import chain, compress
-from operator import mul
 
+import numpy as np
 from whoosh.query import And, Every, NullQuery, Or, Query, Term
 
 from search import query as Q
 from search.analysis import ngrams, query_words
 from search.errors import BadParameter
 from search.highlight import SNIPPET, highlight, marked, needles
-from search.scoring import Pending, Scorer
+from search.postings import PostingsTable
+from search.scoring import Hits, Pending, Scorer
 from search.substring import SubstringIndex
 
 Expander = Callable[[str], list[str]]
 #: The first hits, (score, unit) best first, and the unit shown for every group matched.
-Ranked = tuple[list[tuple[float, int]], list[int]]
+Ranked = tuple[list[tuple[float, int]], np.ndarray]
 MAX_LIMIT = 100
 #: Thesaurus expansions searched per query, and the document frequency above which a word
 #: is common enough not to be searched inside other words too.
@@ -36,8 +34,8 @@ MAX_EXPANSIONS = 8
 COMMON_DF = 20
 COMMON_EXPANSION_DF = 300
 FACETS = ("plan", "kind", "theme", "chapter")
-#: The facets read from one column each (themes are a list per unit).
-FACET_COLUMNS = {"plan": "plan_id", "kind": "kind", "chapter": "chapter"}
+#: Filter fields answered from the columns.
+FILTER_COLUMNS = {"plan_id": "plan", "kind": "kind"}
 #: Prior weight of a unit kind: items and paragraphs are what staff look for; a bare heading or an
 #: entity name is a pointer to them, so it ranks below an item that says the same thing.
 KIND_WEIGHTS = {"entity": 0.4, "part": 0.6, "chapter": 0.6, "section": 0.6, "subsection": 0.6,
@@ -47,8 +45,10 @@ KIND_WEIGHTS = {"entity": 0.4, "part": 0.6, "chapter": 0.6, "section": 0.6, "sub
 class Searcher:
     """Search one built index; ``expander(term)`` gives thesaurus expansions (or None)."""
 
-    def __init__(self, ix, meta: dict, expander: Expander | None = None, substrings: SubstringIndex | None = None):
+    def __init__(self, ix, meta: dict, expander: Expander | None = None, substrings: SubstringIndex | None = None,
+                 postings: PostingsTable | None = None):
         self.ix = ix
+        self.postings = postings
         self.meta = meta
         self.expander = expander
         self.substrings = substrings
@@ -172,44 +172,43 @@ class Searcher:
         for score, doc in shown:
             out["hits"].append(self.hit(doc, score, wanted, terms.get(doc, []) if explain else None))
 
-    def columns(self) -> dict[str, list]:
-        """Return the kind, group, rank and facet columns of every document, read once and shared by all threads."""
+    def columns(self) -> Columns:
+        """Return the kind, group, rank and facet columns of every unit, read once and shared by all threads."""
         cols = self._columns
         if cols is not None:
             return cols
         with self._columns_lock:
-            if self._columns is not None:
-                return self._columns
-            reader = self.whoosh().reader()
-            cols = {name: [decode(v) for v in reader.column_reader(name)]
-                    for name in ("kind", "group", "rank", "plan_id", "chapter", "theme_list")}
-            cols["themes"] = [tuple(t for t in v.split(",") if t) for v in cols["theme_list"]]
-            cols["weight"] = [kind_weight(k) for k in cols["kind"]]
-            ids: dict = {}
-            cols["gid"] = [ids.setdefault(g, len(ids)) for g in cols["group"]]  # each group as a small int
-            members = Counter(cols["gid"])
-            cols["shared"] = [members[g] > 1 for g in cols["gid"]]  # the unit's group holds others too
-            n = len(cols["rank"])
-            cols["order"] = [r * n + d for d, r in enumerate(cols["rank"])]  # (rank, unit) as one int
-            self._columns = cols
-        return cols
+            if self._columns is None:
+                self._columns = Columns.read(self.whoosh().reader())
+        return self._columns
 
     def scorer(self) -> Scorer:
         """Return the scorer (it caches the scores of the terms searched)."""
         sc = self._scorer
         if sc is None or sc.searcher is not self.whoosh():
-            sc = self._scorer = Scorer(self.whoosh(), self.substrings)
+            sc = self._scorer = Scorer(self.whoosh(), self.substrings, self.postings)
         return sc
 
-    def matches(self, q: Query, filt: Query | None) -> tuple[dict[int, float], Pending | None]:
+    def matches(self, q: Query, filt: Query | None) -> tuple[Hits, Pending | None]:
         """Return the score of every unit ``q`` matches within ``filt``, and the phrase checks left to settle."""
         scored, pending = self.scorer().deferred(q)
-        if filt is not None and scored:
-            allowed = set(filt.docs(self.whoosh()))
-            scored = {d: sc for d, sc in scored.items() if d in allowed}
+        if filt is not None and len(scored):
+            scored = scored.select(self.allowed(filt, scored.docs))
         return scored, pending
 
-    def settled(self, scored: dict[int, float], pending: Pending, shown: int) -> Ranked:
+    def allowed(self, filt: Query, docs: np.ndarray) -> np.ndarray:
+        """Return which of ``docs`` the filter lets through (from the columns for plan, kind and theme terms)."""
+        cols = self.columns()
+        if isinstance(filt, Term) and filt.fieldname in ("plan_id", "kind", "themes"):
+            return cols.has(filt.fieldname, filt.text, docs)
+        if isinstance(filt, (Or, And)) and filt.subqueries:
+            masks = [self.allowed(sub, docs) for sub in filt.subqueries]
+            return np.logical_or.reduce(masks) if isinstance(filt, Or) else np.logical_and.reduce(masks)
+        if filt is NullQuery:
+            return np.zeros(len(docs), dtype=bool)
+        return np.isin(docs, np.fromiter(filt.docs(self.whoosh()), dtype=np.int64))
+
+    def settled(self, scored: Hits, pending: Pending, shown: int) -> Ranked:
         """Rank ``scored``, checking phrases only in the units whose best score could reach the first ``shown`` groups.
 
         A unit whose upper bound stays under the ``shown``-th group's score can neither enter
@@ -218,60 +217,56 @@ class Searcher:
         groups of the units checked.
         """
         cols = self.columns()
-        gid, weights = cols["gid"], cols["weight"]
         upper = self.scorer().upper(scored, pending)
-        todo = set(upper)
-        unit, best = self.groups(scored)
-        top = heapq.nsmallest(shown, [(-best[key], doc) for key, doc in unit.items()])
+        reach = upper.scores * cols.weight[upper.docs]
+        todo = np.ones(len(upper), dtype=bool)
+        groups = self.groups(scored)
+        top = groups.top(shown)
         while True:
-            floor = -top[shown - 1][0] if len(top) >= shown else -math.inf
-            check = [d for d in todo if upper[d] * weights[d] >= floor]
-            if not check:
-                return [(-neg, doc) for neg, doc in top], list(unit.values())
-            self.scorer().settle(scored, pending, check)
-            todo.difference_update(check)
-            for d in check:
-                key = gid[d]
-                best[key] = max(best[key], scored[d] * weights[d])
-            keys = {gid[doc] for _, doc in top} | {gid[d] for d in check}
-            top = heapq.nsmallest(shown, [(-best[key], unit[key]) for key in keys])
+            floor = top[shown - 1][0] if len(top) >= shown else -math.inf
+            check = todo & (reach >= floor)
+            if not check.any():
+                return top, groups.units
+            docs = upper.docs[check]
+            self.scorer().settle(scored, pending, docs)
+            todo &= ~check
+            at = np.searchsorted(groups.keys, cols.gid[docs])
+            np.maximum.at(groups.best, at, scored.scores[np.searchsorted(scored.docs, docs)] * cols.weight[docs])
+            keys = np.union1d(cols.gid[[doc for _, doc in top]], cols.gid[docs])
+            top = groups.top(shown, np.searchsorted(groups.keys, keys))
 
-    def rank(self, scored: dict[int, float], shown: int) -> Ranked:
+    def rank(self, scored: Hits, shown: int) -> Ranked:
         """Return the best ``shown`` (score, unit) pairs, one per group of repeated text, and every group's unit.
 
         Only the first ``shown`` groups are sorted.
         """
-        unit, best = self.groups(scored)
-        top = heapq.nsmallest(shown, [(-best[key], doc) for key, doc in unit.items()])
-        return [(-neg, doc) for neg, doc in top], list(unit.values())
+        groups = self.groups(scored)
+        return groups.top(shown), groups.units
 
-    def groups(self, scored: dict[int, float]) -> tuple[dict[int, int], dict[int, float]]:
+    def groups(self, scored: Hits) -> Groups:
         """Return the unit shown and the score of each group of repeated text that ``scored`` matches.
 
         The unit shown is the most specific of its group; the group's score is the best
         kind-weighted score of any unit in it.
         """
         cols = self.columns()
-        gid, order, weights, shared = cols["gid"], cols["order"], cols["weight"], cols["shared"]
-        docs = list(scored)
-        keys = list(map(gid.__getitem__, docs))
-        weighted = list(map(mul, scored.values(), map(weights.__getitem__, docs)))
-        unit = dict(zip(keys, docs))  # right for a unit alone in its group, the most of them
-        best = dict(zip(keys, weighted))
-        many_unit: dict[int, int] = {}
-        many_best: dict[int, float] = {}
-        for doc, key, score in compress(zip(docs, keys, weighted), map(shared.__getitem__, docs)):
-            other = many_unit.get(key)
-            if other is None:
-                many_unit[key], many_best[key] = doc, score
-                continue
-            if order[doc] < order[other]:
-                many_unit[key] = doc
-            if score > many_best[key]:
-                many_best[key] = score
-        unit.update(many_unit)
-        best.update(many_best)
-        return unit, best
+        docs = scored.docs
+        keys = cols.gid[docs]
+        weighted = scored.scores * cols.weight[docs]
+        alone = ~cols.shared[docs]
+        if alone.all():
+            by_key = np.argsort(keys)
+            return Groups(keys[by_key], docs[by_key], weighted[by_key])
+        many = ~alone
+        k, d, w = keys[many], docs[many], weighted[many]
+        by_order = np.lexsort((cols.order[d], k))  # within a key, the most specific unit first
+        k, d, w = k[by_order], d[by_order], w[by_order]
+        starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+        keys = np.concatenate([keys[alone], k[starts]])
+        units = np.concatenate([docs[alone], d[starts]])
+        best = np.concatenate([weighted[alone], np.maximum.reduceat(w, starts)])
+        by_key = np.argsort(keys)
+        return Groups(keys[by_key], units[by_key], best[by_key])
 
     def matched_terms(self, q: Query, docs: set[int]) -> dict[int, list]:
         """Return the index terms ``q`` matched in each of ``docs`` (for explain)."""
@@ -287,7 +282,7 @@ class Searcher:
         data = {
             "id": f["id"], "node_id": f.get("node_id", ""), "plan": f.get("plan", ""), "plan_id": f["plan_id"],
             "kind": f["kind"], "title": f.get("title", ""), "path": f.get("path_data", []), "text": text,
-            "number": f.get("number", ""), "chapter": self.columns()["chapter"][doc], "score": round(score, 3),
+            "number": f.get("number", ""), "chapter": self.columns().chapter(doc), "score": round(score, 3),
             "highlight": highlight(text, wanted, size=SNIPPET),
             "themes": [t["label"] for t in f.get("theme_data", [])],
         }
@@ -297,11 +292,9 @@ class Searcher:
                                "words": marked(text, wanted)}
         return data
 
-    def facets(self, docs: list[int]) -> dict:
+    def facets(self, docs: np.ndarray) -> dict:
         """Return the facet counts of the shown units, keyed by plan titles, kinds, theme labels and chapters."""
-        cols = self.columns()
-        counts = {name: Counter(map(cols[column].__getitem__, docs)) for name, column in FACET_COLUMNS.items()}
-        counts["theme"] = Counter(chain.from_iterable(map(cols["themes"].__getitem__, docs)))
+        counts = self.columns().counts(docs)
         names = {"plan": self.plan_titles, "theme": self.theme_labels}
         most = {name: sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0])) for name in FACETS}  # ties by id
         return {name: {names.get(name, {}).get(k, k): n for k, n in most[name] if k} for name in FACETS}
@@ -338,3 +331,91 @@ def kind_weight(kind: str) -> float:
 def decode(value):
     """Return a column value as str when whoosh gives bytes."""
     return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+class Groups:
+    """The groups of repeated text a query matched: their keys ascending, the unit each shows, and its score."""
+
+    def __init__(self, keys: np.ndarray, units: np.ndarray, best: np.ndarray):
+        self.keys, self.units, self.best = keys, units, best
+
+    def top(self, shown: int, among: np.ndarray | None = None) -> list[tuple[float, int]]:
+        """The best ``shown`` (score, unit) pairs of the groups (or of those at places ``among``): ties by unit."""
+        at = np.arange(len(self.keys)) if among is None else among
+        neg = -self.best[at]
+        if len(at) > shown:  # every group tied with the last one shown stays a candidate
+            at = at[neg <= np.partition(neg, shown - 1)[shown - 1]]
+            neg = -self.best[at]
+        first = at[np.lexsort((self.units[at], neg))[:shown]]
+        return list(zip(self.best[first].tolist(), self.units[first].tolist()))
+
+
+class Columns:
+    """Per-unit columns as arrays: kind weight, group, rank order, and facet codes with their labels."""
+
+    def __init__(self, kinds: list[str], groups: list, ranks: list[int], plans: list[str], chapters: list[str],
+                 themes: list[str]):
+        n = len(ranks)
+        self.codes, self.labels = {}, {}
+        for name, values in (("plan", plans), ("kind", kinds), ("chapter", chapters)):
+            self.codes[name], self.labels[name] = encode(values)
+        lists = [[t for t in v.split(",") if t] for v in themes]
+        theme_codes, self.labels["theme"] = encode([t for ts in lists for t in ts])
+        self.code_of = {name: {label: i for i, label in enumerate(labels)} for name, labels in self.labels.items()}
+        self.theme_codes = theme_codes
+        self.theme_starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum([len(ts) for ts in lists], out=self.theme_starts[1:])
+        self.weight = np.array([kind_weight(k) for k in self.labels["kind"]])[self.codes["kind"]]
+        self.gid, _ = encode(groups)  # each group as a small int
+        self.shared = np.bincount(self.gid)[self.gid] > 1  # the unit's group holds others too
+        self.order = np.asarray(ranks, dtype=np.int64) * n + np.arange(n)  # (rank, unit) as one int
+        self._theme_units: dict[int, np.ndarray] = {}
+
+    @classmethod
+    def read(cls, reader) -> Columns:
+        """Read the columns of a whoosh reader."""
+        def column(name: str) -> list:
+            return [decode(v) for v in reader.column_reader(name)]
+        return cls(column("kind"), column("group"), column("rank"), column("plan_id"), column("chapter"),
+                   column("theme_list"))
+
+    def chapter(self, doc: int) -> str:
+        return self.labels["chapter"][self.codes["chapter"][doc]]
+
+    def themes_of(self, docs: np.ndarray) -> np.ndarray:
+        """The theme codes of ``docs``, one per (unit, theme)."""
+        starts, ends = self.theme_starts[docs], self.theme_starts[docs + 1]
+        sizes = ends - starts
+        offsets = np.repeat(starts - np.cumsum(sizes) + sizes, sizes)
+        return self.theme_codes[offsets + np.arange(int(sizes.sum()))]
+
+    def has(self, field: str, value: str, docs: np.ndarray) -> np.ndarray:
+        """Which of ``docs`` hold ``value`` in a filter field (plan_id, kind or themes)."""
+        if field == "themes":
+            code = self.code_of["theme"].get(value)
+            if code is None:
+                return np.zeros(len(docs), dtype=bool)
+            units = self._theme_units.get(code)
+            if units is None:
+                owner = np.repeat(np.arange(len(self.theme_starts) - 1), np.diff(self.theme_starts))
+                units = self._theme_units[code] = np.unique(owner[self.theme_codes == code])
+            return np.isin(docs, units)
+        name = FILTER_COLUMNS[field]
+        code = self.code_of[name].get(value)
+        return self.codes[name][docs] == code if code is not None else np.zeros(len(docs), dtype=bool)
+
+    def counts(self, docs: np.ndarray) -> dict[str, dict[str, int]]:
+        """How many of ``docs`` hold each plan, kind, chapter and theme."""
+        out = {}
+        for name in ("plan", "kind", "chapter", "theme"):
+            codes = self.themes_of(docs) if name == "theme" else self.codes[name][docs]
+            found = np.bincount(codes, minlength=len(self.labels[name]))
+            out[name] = {self.labels[name][i]: int(found[i]) for i in np.flatnonzero(found).tolist()}
+        return out
+
+
+def encode(values: list) -> tuple[np.ndarray, list]:
+    """Return each value's code (its place among the distinct values, in first-seen order) and the values."""
+    ids: dict = {}
+    codes = np.fromiter((ids.setdefault(v, len(ids)) for v in values), dtype=np.int64, count=len(values))
+    return codes, list(ids)

@@ -36,6 +36,7 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from search.analysis import ChineseTokenizer, analysed
+from search.postings import PostingsWriter
 from search.substring import grams_of
 from search.units import Tagger, plan_units, themes_of
 
@@ -261,8 +262,9 @@ class RunCache:
 class SegmentBuilder:
     """Write plans' runs as one whoosh segment through a ``SegmentWriter``'s codec writers."""
 
-    def __init__(self, writer, tagger: Tagger | None, spill_dir: Path):
+    def __init__(self, writer, tagger: Tagger | None, spill_dir: Path, side: PostingsWriter | None = None):
         self.writer = writer
+        self.side = side  # broad terms' postings again, as flat arrays
         self.schema = writer.schema
         self.tagger = tagger
         self.fast = fast_fields(self.schema)
@@ -399,9 +401,13 @@ class SegmentBuilder:
                 fw.start_field(name, self.schema[name])
                 lastfield = name
             write_term(fw, term, docs, weights, values, quantised.get(name))
+            if self.side is not None:
+                self.side.add(name, term, docs, weights)
         if lastfield is not None:
             fw.finish_field()
         fw.close()
+        if self.side is not None:
+            self.side.close()
         for p in self.spills:
             p.unlink(missing_ok=True)
 

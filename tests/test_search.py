@@ -210,7 +210,30 @@ def test_fast_scores_equal_whoosh_scores(plain, text):
     from search import query as Q
 
     q = Q.build(Q.parse(text), ["养老"], index=plain.substrings)
-    ours = plain.scorer().scores(q)
+    hits = plain.scorer().scores(q)
+    ours = dict(zip(hits.docs.tolist(), hits.scores.tolist()))
     theirs = {hit.docnum: hit.score for hit in plain.whoosh().search(q, limit=None)}
     assert ours and set(ours) == set(theirs)
     assert all(abs(ours[d] - theirs[d]) <= 1e-4 * max(1.0, theirs[d]) for d in ours)
+
+
+def test_flat_postings_score_as_whoosh_blocks(corpus_plans, tmp_path, monkeypatch):
+    """Terms written again as flat arrays score exactly as read from whoosh's pickled blocks."""
+    from search import postings
+    from search.scoring import Scorer
+
+    monkeypatch.setattr(postings, "MIN_POSTINGS", 3)  # the two corpus plans have no term with 512 units
+    search.build_index(list(corpus_plans.values()), tmp_path)
+    s = search.open_index(tmp_path)
+    assert s.postings is not None and len(s.postings.keys) > 100
+    whoosh = s.whoosh()
+    flat, blocks = Scorer(whoosh, s.substrings, s.postings), Scorer(whoosh, s.substrings)
+    reader = whoosh.reader()
+    terms = [(f, t) for f in ("body", "title") for t, info in reader.iter_field(f) if info.doc_frequency() >= 3]
+    assert len(terms) > 100
+    for field, text in terms:
+        text = text.decode("utf-8") if isinstance(text, bytes) else text
+        assert s.postings.get(field, whoosh.schema[field].to_bytes(text), reader.doc_frequency(field, text))
+        a, b = flat.term(field, text), blocks.term(field, text)
+        assert a.docs.tolist() == b.docs.tolist() and a.scores.tolist() == b.scores.tolist(), (field, text)
+    assert s.postings.get("body", "不在索引里的词".encode(), 3) is None
