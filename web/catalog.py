@@ -74,7 +74,10 @@ def write_catalog(build: Path, plans: Iterable[Plan]) -> None:
     path.unlink(missing_ok=True)
     db = sqlite3.connect(path)
     try:
+        # Merging the word index into one b-tree frees its earlier segments' pages: give them back to the disk.
+        db.execute("PRAGMA auto_vacuum = INCREMENTAL")
         fill(db, plans)
+        db.executescript("PRAGMA incremental_vacuum;")  # executescript: one execute frees one page
     finally:
         db.close()
 
