@@ -135,3 +135,27 @@ def test_a_build_without_a_catalog_is_catalogued_in_memory(plans, build, tmp_pat
     assert [p.listing for p in corpus.plans] == [plan_counts(p) for p in plans]
     node = next(plans[0].walk())
     assert corpus.node_info(node.id)["citation"] == Corpus(build).node_info(node.id)["citation"]
+
+
+@pytest.mark.parametrize("kept", [1, 3, 10_000])
+def test_entity_contexts_are_the_first_mentions_in_plan_order(plans, tmp_path, monkeypatch, kept):
+    from web import catalog as cat
+
+    monkeypatch.setattr(cat, "MENTIONS_SHOWN", kept)
+    cat.write_catalog(tmp_path, plans)
+    catalog = Catalog.open(tmp_path)
+    expected: dict[str, list[tuple]] = {}
+    for plan in plans:
+        where = {n.id: (n, path) for n, path in plan.walk_with_path()}
+        for e in plan.entities:
+            for m in e.mentions:
+                rows = expected.setdefault(e.id, [])
+                if m.node_id in where and len(rows) < kept:
+                    node, path = where[m.node_id]
+                    rows.append((plan.id, plan.title, node.id, citation(plan, node, path),
+                                 plan.text[max(0, m.start - cat.CONTEXT):m.start], m.surface,
+                                 plan.text[m.end:m.end + cat.CONTEXT]))
+    assert kept > 100 or any(len(rows) == kept for rows in expected.values())  # the cap was reached
+    assert {e: catalog.contexts(e) for e in expected} == expected
+    first = {e.id: e for plan in reversed(plans) for e in reversed(plan.entities)}
+    assert all(catalog.entity(e)["aliases"] == first[e].aliases for e in expected)

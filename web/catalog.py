@@ -19,7 +19,7 @@ import operator
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Iterator
 from pathlib import Path
 
 from ingest.model import Plan, Target
@@ -27,7 +27,11 @@ from web.present import anchor, citation, plan_counts, short_title
 
 FILE = "catalog.sqlite"
 #: Bump when the tables change; a build whose catalog has another version is catalogued again in memory.
-VERSION = 5
+VERSION = 6
+#: Mentions an entity page lists (the first ones in plan order: a place named in thousands of plans), and the
+#: characters of context kept on each side of one.
+MENTIONS_SHOWN = 100
+CONTEXT = 60
 
 #: A target's own fields, kept as columns without a declared type, so each value comes back as the model had it.
 TARGET_FIELDS = tuple(f.name for f in dataclasses.fields(Target))
@@ -42,8 +46,12 @@ CREATE TABLE plans (ord INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, title TEXT
 CREATE TABLE nodes (id TEXT PRIMARY KEY, plan INTEGER NOT NULL, kind TEXT NOT NULL, label TEXT NOT NULL,
                     citation TEXT NOT NULL, path TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE entities (id TEXT NOT NULL, plan INTEGER NOT NULL, pos INTEGER NOT NULL, label TEXT NOT NULL,
-                       type TEXT NOT NULL, mentions INTEGER NOT NULL, PRIMARY KEY (id, plan, pos)) WITHOUT ROWID;
+                       type TEXT NOT NULL, mentions INTEGER NOT NULL, aliases TEXT NOT NULL,
+                       PRIMARY KEY (id, plan, pos)) WITHOUT ROWID;
 CREATE TABLE mentions (node TEXT NOT NULL, entity TEXT NOT NULL, PRIMARY KEY (node, entity)) WITHOUT ROWID;
+CREATE TABLE contexts (entity TEXT NOT NULL, n INTEGER NOT NULL, plan INTEGER NOT NULL, node TEXT NOT NULL,
+                       before TEXT NOT NULL, surface TEXT NOT NULL, after TEXT NOT NULL,
+                       PRIMARY KEY (entity, n)) WITHOUT ROWID;
 """
 TARGETS = f"""
 CREATE TABLE targets (plan INTEGER NOT NULL, pos INTEGER NOT NULL, short TEXT NOT NULL, cite TEXT,
@@ -86,15 +94,16 @@ def fill(db: sqlite3.Connection, plans: Iterable[Plan]) -> None:
     """Create the tables in ``db`` and add one plan at a time."""
     db.executescript(SCHEMA + TARGETS + WORDS)
     db.execute("INSERT INTO meta VALUES ('version', ?)", (str(VERSION),))
+    shown: Counter[str] = Counter()  # mention contexts kept so far per entity
     for ord_, plan in enumerate(plans):
-        add_plan(db, ord_, plan)
+        add_plan(db, ord_, plan, shown)
     # One b-tree instead of one segment per few plans: smaller, and a word is one lookup.
     db.execute("INSERT INTO target_words (target_words) VALUES ('optimize')")
     db.commit()
 
 
-def add_plan(db: sqlite3.Connection, ord_: int, plan: Plan) -> None:
-    """Add one plan's rows."""
+def add_plan(db: sqlite3.Connection, ord_: int, plan: Plan, shown: Counter[str]) -> None:
+    """Add one plan's rows; ``shown`` counts the mention contexts each entity has in the plans before."""
     db.execute("INSERT INTO plans VALUES (?, ?, ?, ?)",
                (ord_, plan.id, plan.title, json.dumps(plan_counts(plan), ensure_ascii=False)))
     cites = {node.id: citation(plan, node, path) for node, path in plan.walk_with_path()}
@@ -115,10 +124,24 @@ def add_plan(db: sqlite3.Connection, ord_: int, plan: Plan) -> None:
         for pos, t in enumerate(plan.targets)))
     db.executemany("INSERT INTO target_counts VALUES (?, ?, ?)",
                    ((ord_, status, n) for status, n in Counter(t.status for t in plan.targets).items()))
-    db.executemany("INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?)", (
-        (e.id, ord_, pos, e.label, e.type, len(e.mentions)) for pos, e in enumerate(plan.entities)))
+    db.executemany("INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?, ?)", (
+        (e.id, ord_, pos, e.label, e.type, len(e.mentions), json.dumps(e.aliases, ensure_ascii=False))
+        for pos, e in enumerate(plan.entities)))
     db.executemany("INSERT OR IGNORE INTO mentions VALUES (?, ?)", (
         (m.node_id, e.id) for e in plan.entities for m in e.mentions))
+    db.executemany("INSERT INTO contexts VALUES (?, ?, ?, ?, ?, ?, ?)", contexts(ord_, plan, cites, shown))
+
+
+def contexts(ord_: int, plan: Plan, nodes: Container[str], shown: Counter[str]) -> Iterator[tuple]:
+    """The rows of the mentions an entity page lists: each entity's first ``MENTIONS_SHOWN`` in plan order, in
+    passages of the plan (``nodes``), with ``CONTEXT`` characters on each side."""
+    text = plan.text
+    for e in plan.entities:
+        for m in e.mentions:
+            if m.node_id in nodes and shown[e.id] < MENTIONS_SHOWN:
+                yield (e.id, shown[e.id], ord_, m.node_id, text[max(0, m.start - CONTEXT): m.start], m.surface,
+                       text[m.end: m.end + CONTEXT])
+                shown[e.id] += 1
 
 
 class Catalog:
@@ -183,13 +206,20 @@ class Catalog:
                                             "WHERE e.id = ? GROUP BY e.plan ORDER BY e.plan", (entity_id,))]
 
     def entity(self, entity_id: str) -> dict | None:
-        """An entity's label, type, plan ids and number of mentions, or None."""
-        rows = self._all("SELECT p.id, e.label, e.type, e.mentions FROM entities e JOIN plans p ON p.ord = e.plan "
-                         "WHERE e.id = ? ORDER BY e.plan, e.pos", (entity_id,))
+        """An entity's label, type and aliases (where it first appears), plan ids and number of mentions, or None."""
+        rows = self._all("SELECT p.id, e.label, e.type, e.mentions, e.aliases FROM entities e "
+                         "JOIN plans p ON p.ord = e.plan WHERE e.id = ? ORDER BY e.plan, e.pos", (entity_id,))
         if not rows:
             return None
-        return {"id": entity_id, "label": rows[0][1], "type": rows[0][2],
+        return {"id": entity_id, "label": rows[0][1], "type": rows[0][2], "aliases": json.loads(rows[0][4]),
                 "plans": list(dict.fromkeys(r[0] for r in rows)), "mentions": sum(r[3] for r in rows)}
+
+    def contexts(self, entity_id: str) -> list[tuple[str, str, str, str, str, str, str]]:
+        """The mentions an entity page lists, in order: (plan id, plan title, node id, citation, before, surface,
+        after)."""
+        return self._all("SELECT p.id, p.title, c.node, n.citation, c.before, c.surface, c.after FROM contexts c "
+                         "JOIN plans p ON p.ord = c.plan JOIN nodes n ON n.id = c.node WHERE c.entity = ? "
+                         "ORDER BY c.n", (entity_id,))
 
     def entity_ids(self) -> list[str]:
         """Every entity id, in order of first appearance."""

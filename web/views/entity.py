@@ -13,10 +13,7 @@ from web.state import Corpus, corpus, graph_call, missing, module
 
 bp = Blueprint("entity", __name__)
 
-CONTEXT = 60
 MAX_NEIGHBOURS = 60
-#: Mentions listed on an entity page; a place named in thousands of plans lists the first ones (in plan order).
-MENTIONS_SHOWN = 100
 
 
 @bp.route("/entity/<path:entity_id>")
@@ -36,35 +33,19 @@ def entity(entity_id: str) -> dict:
 
 
 def model_entity(data: Corpus, entity_id: str) -> dict:
-    """An extracted entity: its mentions with context (the first MENTIONS_SHOWN, loading only the plans they are
-    in) and its co-mentioned entities."""
-    plan_ids = data.catalog.entity_plans(entity_id)
-    first, mentions, nodes = None, [], set()
-    for plan_id in plan_ids:
-        if len(mentions) >= MENTIONS_SHOWN:
-            break
-        plan = data.model(plan_id)
-        where = {n.id: (n, path) for n, path in plan.walk_with_path()}
-        for item in (e for e in plan.entities if e.id == entity_id):
-            first = first or item
-            for m in item.mentions:
-                if m.node_id not in where or len(mentions) >= MENTIONS_SHOWN:
-                    continue
-                node, path = where[m.node_id]
-                nodes.add(m.node_id)
-                mentions.append({
-                    "plan": plan.title, "plan_id": plan.id, "node_id": node.id,
-                    "url": f"/plan/{plan.id}#{anchor(node.id)}", "citation": citation(plan, node, path),
-                    "before": plan.text[max(0, m.start - CONTEXT): m.start], "surface": m.surface,
-                    "after": plan.text[m.end: m.end + CONTEXT],
-                })
-    if first is None:
+    """An extracted entity: its first mentions with context and its co-mentioned entities, from the catalog."""
+    info = data.catalog.entity(entity_id)
+    if info is None:
         raise NotFound(f"没有编号为“{entity_id}”的实体。")
+    mentions = [{"plan": title, "plan_id": plan_id, "node_id": node_id, "url": f"/plan/{plan_id}#{anchor(node_id)}",
+                 "citation": cite, "before": before, "surface": surface, "after": after}
+                for plan_id, title, node_id, cite, before, surface, after in data.catalog.contexts(entity_id)]
     return {
-        "id": entity_id, "label": first.label, "kind": first.type, "aliases": first.aliases,
-        "plans": sorted({data.plan(p).title for p in plan_ids}), "mentions": mentions,
-        "mentions_total": data.catalog.entity(entity_id)["mentions"],
-        "related": enrich_related(data, first.label) or co_mentioned(data, entity_id, nodes), "text": "",
+        "id": entity_id, "label": info["label"], "kind": info["type"], "aliases": info["aliases"],
+        "plans": sorted({data.plan(p).title for p in info["plans"]}), "mentions": mentions,
+        "mentions_total": info["mentions"],
+        "related": enrich_related(data, info["label"])
+        or co_mentioned(data, entity_id, {m["node_id"] for m in mentions}), "text": "",
     }
 
 
