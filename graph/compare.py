@@ -151,19 +151,21 @@ def family_counts(tags: list[dict]) -> dict[str, int]:
 
 
 def overview_of(plans: list[dict], counts: dict[str, dict[str, int]], used: set[str]) -> dict:
-    """Return the themes overview of every plan from each plan's ``family_counts`` and the themes used at all."""
+    """Return the themes overview of every plan from each plan's ``family_counts`` and the themes used at all.
+
+    Counts are keyed by plan id: plans may share a title."""
     thesaurus = load_thesaurus()
     rows = []
     for concept in thesaurus.concepts.values():
         if used & set(thesaurus.descendants(concept.id)):
             rows.append({"id": concept.id, "label": concept.label, "broader": concept.broader,
-                         "counts": {p["title"]: counts.get(p["plan"], {}).get(concept.id, 0) for p in plans}})
-    return {"plans": [p["title"] for p in plans], "themes": rows}
+                         "counts": {p["id"]: counts.get(p["plan"], {}).get(concept.id, 0) for p in plans}})
+    return {"plans": [{"id": p["id"], "title": p["title"]} for p in plans], "themes": rows}
 
 
 def themes_overview(store: GraphStore) -> dict:
-    """Return, per theme (with its narrower themes), how many items and targets each plan has on it (computed at
-    build time; shared between callers, so read it without changing it)."""
+    """Return, per theme (with its narrower themes), how many items and targets each plan (by id) has on it
+    (computed at build time; shared between callers, so read it without changing it)."""
     return store.cached("themes-overview", lambda: summary(store).get("overview"))
 
 

@@ -45,7 +45,7 @@ from graph import rows as answers
 from graph.store import GraphStore
 
 SUMMARY_FILE = "summary.sqlite"
-VERSION = 4
+VERSION = 5
 
 SCHEMA = """
 CREATE TABLE kv (key TEXT PRIMARY KEY, value BLOB);

@@ -252,3 +252,19 @@ def test_compare_picks_plans_by_id_even_when_titles_are_shared(corpus_plan_list,
             [first.title, second.title])
         assert len(graph.compare(opened, ["养老"], [first.title])["plans"]) == 2  # a title names both twins
         assert len(graph.compare(opened, ["养老"], [first.title[:6]])["plans"]) >= 2  # a title part, every match
+
+
+def test_themes_overview_counts_each_plan_even_when_titles_are_shared(corpus_plan_list, tmp_path):
+    first, second = corpus_plan_list
+    twin = dataclasses.replace(second, id="second-titled-as-first", title=first.title, source="twin.txt")
+    alone = {}
+    for plan in (first, twin):
+        graph.build_store([plan], tmp_path / plan.id)
+        with graph.open_store(tmp_path / plan.id) as opened:
+            alone[plan.id] = {t["id"]: t["counts"][plan.id] for t in graph.themes_overview(opened)["themes"]}
+    graph.build_store([first, twin], tmp_path / "both")
+    with graph.open_store(tmp_path / "both") as opened:
+        both = graph.themes_overview(opened)["themes"]
+    assert alone[first.id] != alone[twin.id]
+    for plan in (first, twin):
+        assert {t["id"]: t["counts"][plan.id] for t in both if t["id"] in alone[plan.id]} == alone[plan.id]

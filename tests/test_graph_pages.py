@@ -16,8 +16,8 @@ def test_home_pages_through_the_plans_with_their_theme_counts(built_data):
     with graph.open_store(DataDir(built_data).require() / "graph") as store:
         overview = graph.themes_overview(store)
     for p in pages:
-        title = p["plans"][0]["title"]
-        expected = {t["id"]: t["counts"][title] for t in overview["themes"] if t["counts"][title]}
-        assert {t["id"]: t["plans"][title] for t in p["themes"]} == expected
+        plan_id = p["plans"][0]["id"]
+        expected = {t["id"]: t["counts"][plan_id] for t in overview["themes"] if t["counts"][plan_id]}
+        assert {t["id"]: t["plans"][plan_id] for t in p["themes"]} == expected
     assert "下一页" in client.get("/").get_data(as_text=True)
     assert client.get("/index.json", query_string={"page": 3}).status_code == 400

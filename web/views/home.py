@@ -28,12 +28,12 @@ def index() -> dict:
         "built_at": data.manifest.get("built_at"),
         "plans": [plan_counts(p) for p in shown],
         "total": len(data.plans), "page": number, "pages": pages,
-        "themes": themes_overview(data, [p.title for p in shown]),
+        "themes": themes_overview(data, [p.id for p in shown]),
     }
 
 
-def themes_overview(data, titles: list[str]) -> list[dict]:
-    """Return the themes with item counts for the plans shown, or [] before the graph offers them."""
+def themes_overview(data, plan_ids: list[str]) -> list[dict]:
+    """Return the themes with item counts (by plan id) for the plans shown, or [] before the graph offers them."""
     overview = graph_call("themes_overview")
     if overview is None or data.store is None:
         return []
@@ -42,7 +42,7 @@ def themes_overview(data, titles: list[str]) -> list[dict]:
     shown = []
     for t in themes:
         counts = t.get("counts") or t.get("plans") or {}
-        counts = {title: count_of(counts[title]) for title in titles if title in counts}
+        counts = {plan_id: count_of(counts[plan_id]) for plan_id in plan_ids if plan_id in counts}
         if any(count_of(v) for v in counts.values()):
             shown.append({**t, "plans": counts})
     return shown
