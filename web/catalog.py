@@ -63,9 +63,10 @@ CREATE TABLE target_counts (plan INTEGER NOT NULL, status TEXT NOT NULL, n INTEG
               for key, column in TARGET_SORTS.items())
 #: Every character and pair of neighbouring characters of a target's indicator and of its text, and its status,
 #: as tokens (see :func:`word_tokens`) keyed by :func:`target_key`.  Only which targets hold a token is kept
-#: (detail=none): a word of one or two characters is one token, so its hits are exact; a longer word's hits are
-#: the targets holding all of its pairs, which the word test then narrows.
-WORDS = "CREATE VIRTUAL TABLE target_words USING fts5(tokens, content='', detail=none, tokenize='ascii');\n"
+#: (detail=none, and no sizes: nothing is ranked): a word of one or two characters is one token, so its hits are
+#: exact; a longer word's hits are the targets holding all of its pairs, which the word test then narrows.
+WORDS = ("CREATE VIRTUAL TABLE target_words USING fts5(tokens, content='', detail=none, columnsize=0, "
+         "tokenize='ascii');\n")
 #: A target's key in the word index: its plan's manifest place, then its place in the plan in the low bits.
 POS_BITS = 20
 POS_MASK = (1 << POS_BITS) - 1
