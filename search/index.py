@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from whoosh import index as windex
+from whoosh.filedb.filestore import FileStorage
 
 from search.analysis import analysed, segmenter, spans
 from search.errors import IndexMissing
@@ -78,7 +79,10 @@ def open_whoosh(path: Path):
     path = Path(path)
     if not (path / META).exists() or not windex.exists_in(str(path)):
         raise IndexMissing(f"{path}: 没有搜索索引 no search index; run `plangraph build` first")
-    return windex.open_dir(str(path)), json.loads((path / META).read_text(encoding="utf-8"))
+    # Without mmap: whoosh copies each part of a memory-mapped segment into a BytesIO when it opens it (the whole
+    # segment again in memory); read through the file, a part costs nothing until a block of it is read.
+    ix = FileStorage(str(path), supports_mmap=False).open_index()
+    return ix, json.loads((path / META).read_text(encoding="utf-8"))
 
 
 def load_words(path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -57,8 +58,12 @@ class Searcher:
         self.lock = threading.RLock()
         self._searcher = None
         self._scorer: Scorer | None = None
-        self._columns: dict[str, list] | None = None
+        self._columns: Columns | None = None
         self._columns_lock = threading.Lock()
+        # The segment is read through its open file (see search.index.open_whoosh): close what is still open when
+        # this searcher is dropped (a server swapping builds drops the old one's).
+        self._opened: list = []
+        weakref.finalize(self, close_all, self._opened)
 
     def whoosh(self):
         """Return the whoosh searcher (use it holding ``self.lock``)."""
@@ -67,6 +72,7 @@ class Searcher:
             with self.lock:
                 if self._searcher is None:
                     self._searcher = self.ix.searcher()
+                    self._opened.append(self._searcher)
                 s = self._searcher
         return s
 
@@ -74,6 +80,7 @@ class Searcher:
         """Close the whoosh searcher (it is opened again on the next search)."""
         with self.lock:
             if self._searcher is not None:
+                self._opened.remove(self._searcher)
                 self._searcher.close()
                 self._searcher = None
                 self._scorer = None
@@ -312,6 +319,12 @@ class Searcher:
         return data
 
 
+def close_all(opened: list) -> None:
+    """Close the whoosh searchers in ``opened``."""
+    while opened:
+        opened.pop().close()
+
+
 def check_int(name: str, value, low: int, high: int) -> int:
     """Return ``value`` as an int in [low, high], or raise BadParameter saying what is wrong."""
     try:
@@ -353,31 +366,29 @@ class Groups:
 class Columns:
     """Per-unit columns as arrays: kind weight, group, rank order, and facet codes with their labels."""
 
-    def __init__(self, kinds: list[str], groups: list, ranks: list[int], plans: list[str], chapters: list[str],
-                 themes: list[str]):
-        n = len(ranks)
+    def __init__(self, column: Callable[[str], list]):
+        """Read each column with ``column(name)`` (a list, one value per unit), one at a time."""
         self.codes, self.labels = {}, {}
-        for name, values in (("plan", plans), ("kind", kinds), ("chapter", chapters)):
-            self.codes[name], self.labels[name] = encode(values)
-        lists = [[t for t in v.split(",") if t] for v in themes]
-        theme_codes, self.labels["theme"] = encode([t for ts in lists for t in ts])
-        self.code_of = {name: {label: i for i, label in enumerate(labels)} for name, labels in self.labels.items()}
-        self.theme_codes = theme_codes
+        for name, source in (("plan", "plan_id"), ("kind", "kind"), ("chapter", "chapter")):
+            self.codes[name], self.labels[name] = encode(column(source))
+        lists = [[t for t in v.split(",") if t] for v in column("theme_list")]
+        n = len(lists)
+        self.theme_codes, self.labels["theme"] = encode([t for ts in lists for t in ts])
         self.theme_starts = np.zeros(n + 1, dtype=np.int64)
         np.cumsum([len(ts) for ts in lists], out=self.theme_starts[1:])
+        del lists
+        self.code_of = {name: {label: i for i, label in enumerate(labels)} for name, labels in self.labels.items()}
         self.weight = np.array([kind_weight(k) for k in self.labels["kind"]])[self.codes["kind"]]
-        self.gid, _ = encode(groups)  # each group as a small int
+        self.gid, _ = encode(column("group"))  # each group as a small int
         self.shared = np.bincount(self.gid)[self.gid] > 1  # the unit's group holds others too
-        self.order = np.asarray(ranks, dtype=np.int64) * n + np.arange(n)  # (rank, unit) as one int
+        ranks = np.fromiter(column("rank"), dtype=np.int64, count=n)
+        self.order = ranks * n + np.arange(n)  # (rank, unit) as one int
         self._theme_units: dict[int, np.ndarray] = {}
 
     @classmethod
     def read(cls, reader) -> Columns:
         """Read the columns of a whoosh reader."""
-        def column(name: str) -> list:
-            return [decode(v) for v in reader.column_reader(name)]
-        return cls(column("kind"), column("group"), column("rank"), column("plan_id"), column("chapter"),
-                   column("theme_list"))
+        return cls(lambda name: [decode(v) for v in reader.column_reader(name)])
 
     def chapter(self, doc: int) -> str:
         return self.labels["chapter"][self.codes["chapter"][doc]]
