@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import operator
 import sqlite3
 import threading
 from collections import Counter
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from ingest.model import Plan, Target
 from web.present import anchor, citation, plan_counts, short_title
+from web.words import POS_BITS, POS_MASK, status_token, target_key, word_query, word_tokens
 
 FILE = "catalog.sqlite"
 #: Bump when the tables change; a build whose catalog has another version is catalogued again in memory.
@@ -62,14 +62,11 @@ CREATE TABLE target_counts (plan INTEGER NOT NULL, status TEXT NOT NULL, n INTEG
               f"(({column} IS NULL OR {column} = ''), {column}, plan, pos, status);\n"
               for key, column in TARGET_SORTS.items())
 #: Every character and pair of neighbouring characters of a target's indicator and of its text, and its status,
-#: as tokens (see :func:`word_tokens`) keyed by :func:`target_key`.  Only which targets hold a token is kept
-#: (detail=none, and no sizes: nothing is ranked): a word of one or two characters is one token, so its hits are
-#: exact; a longer word's hits are the targets holding all of its pairs, which the word test then narrows.
+#: as tokens (``web.words``), keyed by target.  Only which targets hold a token is kept (detail=none, and no
+#: sizes: nothing is ranked): a word of one or two characters is one token, so its hits are exact; a longer
+#: word's hits are the targets holding all of its pairs, which the word test then narrows.
 WORDS = ("CREATE VIRTUAL TABLE target_words USING fts5(tokens, content='', detail=none, columnsize=0, "
          "tokenize='ascii');\n")
-#: A target's key in the word index: its plan's manifest place, then its place in the plan in the low bits.
-POS_BITS = 20
-POS_MASK = (1 << POS_BITS) - 1
 #: What a page's routes cost, in microseconds measured at 4,000 plans: reading a target to test its words,
 #: putting a hit in a set, stepping over a sort index entry, joining a hit to its target and sorting it.
 COST_READ, COST_SET, COST_STEP, COST_JOIN = 1.2, 0.13, 0.22, 2.0
@@ -381,46 +378,3 @@ def target_row(row: tuple) -> dict:
     if has_node:
         out.update(url=f"/plan/{plan_id}#{anchor(out['node_id'])}", citation=cite)
     return out
-
-
-def target_key(plan: int, pos: int) -> int:
-    """A target's rowid in the word index: its plan's manifest place and its place in the plan, in one integer."""
-    return plan << POS_BITS | pos
-
-
-class _Codes(dict):
-    """Each character as its code point in hex closed by ``g``: letters and digits that the ``ascii`` tokenizer
-    keeps whole and unfolded (it would split at punctuation and fold ASCII case), and no two characters alike."""
-
-    def __missing__(self, code: int) -> str:
-        self[code] = spelt = f"{code:x}g"
-        return spelt
-
-
-CODES = _Codes()
-
-
-def word_tokens(text: str) -> list[str]:
-    """The index tokens of ``text``: each character, then each pair of neighbouring characters.
-
-    >>> word_tokens("养老A")
-    ['517bg', '8001g', '41g', '517bg8001g', '8001g41g']
-    """
-    codes = [CODES[code] for code in map(ord, text)]
-    return codes + list(map(operator.add, codes, codes[1:]))
-
-
-def status_token(status: str) -> str:
-    """A status as an index token: ``s`` and its spelt characters (a character's token never starts with ``s``)."""
-    return "s" + "".join(CODES[code] for code in map(ord, status))
-
-
-def word_query(words: str) -> str:
-    """The index query for targets that may hold ``words``: its one character, else all of its pairs.
-
-    >>> word_query("率"), word_query("养老服务")
-    ('"7387g"', '"517bg8001g" AND "8001g670dg" AND "670dg52a1g"')
-    """
-    codes = [CODES[code] for code in map(ord, words)]
-    tokens = codes if len(codes) == 1 else map(operator.add, codes, codes[1:])
-    return " AND ".join(dict.fromkeys(f'"{token}"' for token in tokens))
