@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 STAGES = Path(__file__).with_name("stages.py")
 RESULTS = Path(__file__).with_name("RESULTS.md")
+#: Words for the indicators page's filter: one character (many hits), two, and longer.
+INDICATOR_WORDS = ("率", "养老", "城镇新增就业", "高标准农田")
 MB = 1024 * 1024
 
 
@@ -178,6 +180,7 @@ def latency_urls(server: Server) -> dict[str, list[str]]:
         "plan page": [server.url(f"/plan/{p}") for p in sample],
         "entity page": [server.url(f"/entity/{e}") for e in entities],
         "indicators page": [server.url("/indicators")],
+        "indicators word filter": [server.url("/indicators", q=w) for w in INDICATOR_WORDS],
         "home page": [server.url("/")],
     }
 
