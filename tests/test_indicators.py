@@ -37,13 +37,17 @@ def plans(corpus_plans):
     return sorted(corpus_plans.values(), key=lambda p: p.id)
 
 
-@pytest.fixture(scope="module")
-def catalog(plans, tmp_path_factory):
-    build = tmp_path_factory.mktemp("build")
+def written(build, plans):
+    """Write a catalog of ``plans`` into ``build``, yield it opened, then close it."""
     write_catalog(build, plans)
     opened = Catalog.open(build)
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="module")
+def catalog(plans, tmp_path_factory):
+    yield from written(tmp_path_factory.mktemp("build"), plans)
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +62,7 @@ def word_plans(plans):
 
 @pytest.fixture(scope="module")
 def word_catalog(word_plans, tmp_path_factory):
-    build = tmp_path_factory.mktemp("words")
-    write_catalog(build, word_plans)
-    opened = Catalog.open(build)
-    yield opened
-    opened.close()
+    yield from written(tmp_path_factory.mktemp("words"), word_plans)
 
 
 @pytest.fixture(scope="module")
