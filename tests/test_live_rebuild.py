@@ -146,7 +146,7 @@ class Readers:
             hits = {h.get("plan_id") for h in data["hits"]}
             if listed not in self.builds or not hits <= listed:
                 return f"{path}: hits from {sorted(hits)} in build {data['build']} of plans {sorted(listed)}"
-        if path == "/compare.json" and {p["id"] for p in data["plans"]} - known:
+        if path == "/compare.json" and {p["id"] for p in data["sides"]} - known:
             return "/compare.json: unknown plans"
         return ""
 

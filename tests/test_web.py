@@ -307,3 +307,15 @@ def test_graph_ids_have_entity_pages(client):
     assert graph.status_code == 200
     for node in graph.get_json()["nodes"][:5]:
         assert client.get(f"/entity/{node['id']}.json").status_code == 200, node
+
+
+def test_compare_boxes_take_a_title_or_an_id_and_suggest_plans(client):
+    plans = client.get("/index.json").get_json()["plans"]
+    by_id = client.get("/compare.json", query_string={"a": plans[1]["id"], "b": plans[0]["id"]}).get_json()
+    by_title = client.get("/compare.json", query_string={"a": plans[1]["title"], "b": plans[0]["title"]}).get_json()
+    assert [s["id"] for s in by_title["sides"]] == [s["id"] for s in by_id["sides"]] == [plans[1]["id"], plans[0]["id"]]
+    assert [s["ref"] for s in by_id["sides"]] == [plans[1]["title"], plans[0]["title"]]
+    assert {c["id"] for c in by_id["plan_choices"]} == {p["id"] for p in plans}
+    assert client.get("/compare.json", query_string={"a": plans[0]["title"][:4]}).status_code == 404
+    html = client.get("/compare", query_string={"a": plans[1]["id"]}).get_data(as_text=True)
+    assert f'name="a" value="{plans[1]["title"]}"' in html and '<datalist id="compare-plans">' in html

@@ -11,7 +11,10 @@ from ingest.model import Plan
 from web.errors import BadParameter
 from web.present import anchor, short_title
 from web.render import csv_download, download, page
-from web.state import Corpus, corpus, graph_call
+from web.state import Corpus, PlanRef, corpus, graph_call
+
+#: Plans the plan boxes suggest (any other is typed: its full title or its id).
+PLAN_CHOICES = 50
 
 bp = Blueprint("compare", __name__)
 
@@ -47,9 +50,9 @@ def compare() -> dict:
     run = graph_call("compare")
     if run is not None and data.store is not None and a is not b:
         raw = run(data.store, themes, [a.id, b.id])  # ids: two plans may share a title
-    sides = [side("a", a), side("b", b)]
+    sides = [side(data, "a", a), side(data, "b", b)]
     view = {
-        "plans": [{"id": p.id, "title": p.title} for p in data.plans],
+        "plan_choices": plan_choices(data, (a, b)),
         "sides": sides, "themes_asked": themes, "ready": raw is not None,
         "matrix": matrix(data, raw, sides) if raw else [],
         "targets": {s["key"]: targets(data, p) for s, p in zip(sides, (a, b))},
@@ -61,20 +64,32 @@ def compare() -> dict:
     return view
 
 
-def pick_plans(data: Corpus) -> tuple[Plan, Plan]:
-    """The two plans asked for (a=…&b=…), defaulting to the first two."""
-    ids = [request.args.get("a", "").strip(), request.args.get("b", "").strip()]
+def pick_plans(data: Corpus) -> tuple[PlanRef, PlanRef]:
+    """The two plans asked for (a=…&b=…: an id or a full title), defaulting to the first two."""
+    refs = [request.args.get("a", "").strip(), request.args.get("b", "").strip()]
     plans = data.plans
-    a = data.plan(ids[0]) if ids[0] else plans[0]
-    b = data.plan(ids[1]) if ids[1] else next((p for p in plans if p is not a), a)
+    a = data.plan_by_ref(refs[0]) if refs[0] else plans[0]
+    b = data.plan_by_ref(refs[1]) if refs[1] else next((p for p in plans if p is not a), a)
     if a is b and len(plans) > 1:
         raise BadParameter("请选择两份不同的规划进行对比。")
     return a, b
 
 
-def side(key: str, plan: Plan) -> dict:
-    """One side of the comparison."""
-    return {"key": key, "id": plan.id, "title": plan.title, "short_title": short_title(plan)}
+def side(data: Corpus, key: str, plan: PlanRef) -> dict:
+    """One side of the comparison, with the text its plan box shows."""
+    return {"key": key, "id": plan.id, "title": plan.title, "short_title": short_title(plan),
+            "ref": box_ref(data, plan)}
+
+
+def box_ref(data: Corpus, plan: PlanRef) -> str:
+    """What a plan box shows for ``plan``: its title, or its id when an earlier plan has the same title."""
+    return plan.title if data.by_title.get(plan.title) is plan else plan.id
+
+
+def plan_choices(data: Corpus, chosen: tuple[PlanRef, PlanRef]) -> list[dict]:
+    """The plans the boxes suggest: the two chosen, then the first ones (a box takes any id or full title)."""
+    shown = list(dict.fromkeys([*chosen, *data.plans[:PLAN_CHOICES]]))
+    return [{"id": p.id, "title": p.title, "ref": box_ref(data, p)} for p in shown]
 
 
 STATUS_LABELS = {"both": "两者都有", "a": "仅甲方", "b": "仅乙方", "none": "均未涉及"}
