@@ -13,8 +13,10 @@ import math
 import threading
 import weakref
 from collections.abc import Callable
+from operator import add
 
 import numpy as np
+from whoosh.columns import TranslatingColumnReader
 from whoosh.query import And, Every, NullQuery, Or, Query, Term
 
 from search import query as Q
@@ -22,7 +24,7 @@ from search.analysis import ngrams, query_words
 from search.errors import BadParameter
 from search.highlight import SNIPPET, highlight, marked, needles
 from search.postings import PostingsTable
-from search.scoring import Hits, Pending, Scorer
+from search.scoring import Hits, Pending, Scorer, column_bytes
 from search.substring import SubstringIndex
 
 Expander = Callable[[str], list[str]]
@@ -366,29 +368,25 @@ class Groups:
 class Columns:
     """Per-unit columns as arrays: kind weight, group, rank order, and facet codes with their labels."""
 
-    def __init__(self, column: Callable[[str], list]):
-        """Read each column with ``column(name)`` (a list, one value per unit), one at a time."""
+    def __init__(self, column: Callable[[str], tuple[np.ndarray, list]]):
+        """Read each column with ``column(name)``: a code per unit and the distinct values the codes stand for."""
         self.codes, self.labels = {}, {}
         for name, source in (("plan", "plan_id"), ("kind", "kind"), ("chapter", "chapter")):
-            self.codes[name], self.labels[name] = encode(column(source))
-        lists = [[t for t in v.split(",") if t] for v in column("theme_list")]
-        n = len(lists)
-        self.theme_codes, self.labels["theme"] = encode([t for ts in lists for t in ts])
-        self.theme_starts = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum([len(ts) for ts in lists], out=self.theme_starts[1:])
-        del lists
+            self.codes[name], self.labels[name] = column(source)
+        self.theme_codes, self.theme_starts, self.labels["theme"] = theme_table(*column("theme_list"))
         self.code_of = {name: {label: i for i, label in enumerate(labels)} for name, labels in self.labels.items()}
         self.weight = np.array([kind_weight(k) for k in self.labels["kind"]])[self.codes["kind"]]
-        self.gid, _ = encode(column("group"))  # each group as a small int
+        self.gid, _ = column("group")  # each group as a small int
         self.shared = np.bincount(self.gid)[self.gid] > 1  # the unit's group holds others too
-        ranks = np.fromiter(column("rank"), dtype=np.int64, count=n)
-        self.order = ranks * n + np.arange(n)  # (rank, unit) as one int
+        codes, ranks = column("rank")
+        n = len(codes)
+        self.order = np.asarray(ranks, dtype=np.int64)[codes] * n + np.arange(n)  # (rank, unit) as one int
         self._theme_units: dict[int, np.ndarray] = {}
 
     @classmethod
     def read(cls, reader) -> Columns:
         """Read the columns of a whoosh reader."""
-        return cls(lambda name: [decode(v) for v in reader.column_reader(name)])
+        return cls(lambda name: read_column(reader, name))
 
     def chapter(self, doc: int) -> str:
         return self.labels["chapter"][self.codes["chapter"][doc]]
@@ -423,6 +421,44 @@ class Columns:
             found = np.bincount(codes, minlength=len(self.labels[name]))
             out[name] = {self.labels[name][i]: int(found[i]) for i in np.flatnonzero(found).tolist()}
         return out
+
+
+def read_column(reader, name: str) -> tuple[np.ndarray, list]:
+    """Return a whoosh column as a code per unit and the distinct values (decoded) the codes stand for.
+
+    A column of variable-length values is read from the file in one piece and cut in memory (read a value at
+    a time, each is a read of the file); only the distinct values are translated.
+    """
+    col = reader.column_reader(name)
+    raw = col.raw_column() if isinstance(col, TranslatingColumnReader) else col
+    translate = col._translate if isinstance(col, TranslatingColumnReader) else (lambda value: value)
+    if hasattr(raw, "_lengths") and hasattr(raw, "_offsets") and hasattr(raw, "_basepos"):
+        lengths, offsets = raw._lengths, raw._offsets
+        blob = raw._dbfile.get(raw._basepos, max(map(add, offsets, lengths), default=0))
+        values = [blob[o:o + n] for o, n in zip(offsets, lengths)]
+    elif getattr(raw, "_fixedlen", None) == 1 and getattr(raw, "_typecode", None) == "B":
+        values = list(column_bytes(raw, reader.doc_count_all()))
+    else:
+        values = list(raw)
+    codes, distinct = encode(values)
+    return codes, [decode(translate(v)) for v in distinct]
+
+
+def theme_table(codes: np.ndarray, lists: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Return the themes of every unit as one array and where each unit's start, and the theme ids.
+
+    ``codes`` gives each unit's theme list among ``lists`` (comma-separated ids).
+    """
+    ids: dict[str, int] = {}
+    split = [[ids.setdefault(t, len(ids)) for t in v.split(",") if t] for v in lists]
+    flat = np.array([t for ts in split for t in ts], dtype=np.int64)
+    list_sizes = np.array([len(ts) for ts in split], dtype=np.int64)
+    list_starts = np.concatenate([[0], np.cumsum(list_sizes)])
+    sizes = list_sizes[codes]
+    starts = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=starts[1:])
+    offsets = np.repeat(list_starts[codes] - starts[:-1], sizes)
+    return flat[offsets + np.arange(int(starts[-1]))], starts, list(ids)
 
 
 def encode(values: list) -> tuple[np.ndarray, list]:
