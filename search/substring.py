@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import marshal
 import math
+import mmap
 import re
 import threading
 from array import array
@@ -107,7 +108,8 @@ class SubstringIndex:
 
     @classmethod
     def load(cls, path: Path) -> SubstringIndex:
-        """Read the table written by ``save`` (postings are decoded on first use)."""
+        """Read the table written by ``save``: the texts into memory, the postings memory-mapped (each is decoded
+        on first use)."""
         with open(Path(path) / FILE, "rb") as f:
             if f.read(len(MAGIC)) != MAGIC:  # written before the chunked layout: one marshalled dict
                 f.seek(0)
@@ -115,7 +117,9 @@ class SubstringIndex:
             header = marshal.loads(f.read(int.from_bytes(f.read(8), "little")))
             ends = array("Q")
             ends.frombytes(header["ends"])
-            data = f.read(4 * (ends[-1] if ends else 0))
+            start, size = f.tell(), 4 * (ends[-1] if ends else 0)
+            data = memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))[start:start + size] if size else b""
+            f.seek(start + size)
             texts: list[str] = []
             while size := f.read(8):
                 texts += marshal.loads(f.read(int.from_bytes(size, "little")))
