@@ -103,9 +103,9 @@ def intersect(parts: list[Hits], boost: float = 1.0) -> Hits:
     """The units in every part, scored ``boost`` times the sum of their scores in part order."""
     if not parts or any(not len(p) for p in parts):
         return EMPTY
-    docs = parts[0].docs
-    for p in parts[1:]:
-        docs = np.intersect1d(docs, p.docs, assume_unique=True)
+    docs = min((p.docs for p in parts), key=len)
+    for p in parts:
+        docs = docs[p.where(docs)[0]]
     return Hits(docs, boost * summed(parts, docs))
 
 
@@ -315,7 +315,8 @@ class Scorer:
         """Return the highest score each unit of ``scored`` with a phrase left to check can reach."""
         rest, parts = pending
         deferred = [bonus.docs for ph, bonus in parts if ph is not None]
-        docs = np.intersect1d(np.unique(np.concatenate(deferred)), scored.docs, assume_unique=True)
+        docs = deferred[0] if len(deferred) == 1 else np.unique(np.concatenate(deferred))
+        docs = docs[scored.where(docs)[0]]
         total = rest.get(docs)
         for _, bonus in parts:
             total = total + bonus.get(docs)

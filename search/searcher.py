@@ -37,6 +37,8 @@ MAX_EXPANSIONS = 8
 COMMON_DF = 20
 COMMON_EXPANSION_DF = 300
 FACETS = ("plan", "kind", "theme", "chapter")
+#: Values listed per facet (the most frequent): a broad word at 4,000 plans is in every plan and thousands of chapters.
+FACET_VALUES = 100
 #: Filter fields answered from the columns.
 FILTER_COLUMNS = {"plan_id": "plan", "kind": "kind"}
 #: Prior weight of a unit kind: items and paragraphs are what staff look for; a bare heading or an
@@ -263,9 +265,8 @@ class Searcher:
         keys = cols.gid[docs]
         weighted = scored.scores * cols.weight[docs]
         alone = ~cols.shared[docs]
-        if alone.all():
-            by_key = np.argsort(keys)
-            return Groups(keys[by_key], docs[by_key], weighted[by_key])
+        if alone.all():  # a unit alone in its group has a key above those of the units before it: sorted already
+            return Groups(keys, docs, weighted)
         many = ~alone
         k, d, w = keys[many], docs[many], weighted[many]
         by_order = np.lexsort((cols.order[d], k))  # within a key, the most specific unit first
@@ -274,7 +275,7 @@ class Searcher:
         keys = np.concatenate([keys[alone], k[starts]])
         units = np.concatenate([docs[alone], d[starts]])
         best = np.concatenate([weighted[alone], np.maximum.reduceat(w, starts)])
-        by_key = np.argsort(keys)
+        by_key = np.argsort(keys, kind="stable")  # two sorted runs: merged
         return Groups(keys[by_key], units[by_key], best[by_key])
 
     def matched_terms(self, q: Query, docs: set[int]) -> dict[int, list]:
@@ -302,11 +303,11 @@ class Searcher:
         return data
 
     def facets(self, docs: np.ndarray) -> dict:
-        """Return the facet counts of the shown units, keyed by plan titles, kinds, theme labels and chapters."""
-        counts = self.columns().counts(docs)
-        names = {"plan": self.plan_titles, "theme": self.theme_labels}
-        most = {name: sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0])) for name in FACETS}  # ties by id
-        return {name: {names.get(name, {}).get(k, k): n for k, n in most[name] if k} for name in FACETS}
+        """Return the facet counts of the shown units, most first (ties by id), at most ``FACET_VALUES`` a facet:
+        keyed by plan ids (plans may share a title), kinds, theme labels and chapters."""
+        cols = self.columns()
+        return {name: {self.theme_labels.get(k, k) if name == "theme" else k: n
+                       for k, n in cols.counts(name, docs, FACET_VALUES)} for name in FACETS}
 
     def explain(self, p: Q.Parsed, q: Query | None, filt: Query | None, notes: list[str], out: dict) -> dict:
         """Return how the query was understood and, for zero results, why and what to try."""
@@ -413,14 +414,18 @@ class Columns:
         code = self.code_of[name].get(value)
         return self.codes[name][docs] == code if code is not None else np.zeros(len(docs), dtype=bool)
 
-    def counts(self, docs: np.ndarray) -> dict[str, dict[str, int]]:
-        """How many of ``docs`` hold each plan, kind, chapter and theme."""
-        out = {}
-        for name in ("plan", "kind", "chapter", "theme"):
-            codes = self.themes_of(docs) if name == "theme" else self.codes[name][docs]
-            found = np.bincount(codes, minlength=len(self.labels[name]))
-            out[name] = {self.labels[name][i]: int(found[i]) for i in np.flatnonzero(found).tolist()}
-        return out
+    def counts(self, name: str, docs: np.ndarray, limit: int) -> list[tuple[str, int]]:
+        """The ``limit`` values of a facet (plan, kind, chapter or theme) most of ``docs`` hold, with how many: most
+        first, ties by value; an empty value is not one."""
+        labels = self.labels[name]
+        found = np.bincount(self.themes_of(docs) if name == "theme" else self.codes[name][docs], minlength=len(labels))
+        if (empty := self.code_of[name].get("")) is not None:
+            found[empty] = 0
+        held = np.flatnonzero(found)
+        if len(held) > limit:  # every value tied with the last one kept stays a candidate
+            held = held[found[held] >= np.partition(found[held], len(held) - limit)[len(held) - limit]]
+        top = sorted((-int(found[i]), labels[i]) for i in held.tolist())[:limit]
+        return [(label, -negative) for negative, label in top]
 
 
 def read_column(reader, name: str) -> tuple[np.ndarray, list]:

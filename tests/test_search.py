@@ -237,3 +237,17 @@ def test_flat_postings_score_as_whoosh_blocks(corpus_plans, tmp_path, monkeypatc
         a, b = flat.term(field, text), blocks.term(field, text)
         assert a.docs.tolist() == b.docs.tolist() and a.scores.tolist() == b.scores.tolist(), (field, text)
     assert s.postings.get("body", "不在索引里的词".encode(), 3) is None
+
+
+def test_facets_list_the_most_frequent_values_by_plan_id(searcher, monkeypatch):
+    from search import searcher as module
+
+    result = searcher.search("社区")
+    whole = result["facets"]
+    assert set(whole["plan"]) <= set(searcher.plan_titles) and sum(whole["plan"].values()) == result["total"]
+    monkeypatch.setattr(module, "FACET_VALUES", 2)
+    cut = searcher.search("社区")["facets"]
+    for name, values in whole.items():
+        ranked = sorted(values.items(), key=lambda kv: -kv[1])
+        assert len(cut[name]) == min(2, len(values))
+        assert sorted(cut[name].values(), reverse=True) == [n for _, n in ranked[:2]]

@@ -40,7 +40,7 @@ def search() -> dict:
         "theme": request.args.get("theme", "").strip() or None,
     }
     if filters["plan"]:
-        filters["plan"] = data.plan_by_ref(filters["plan"]).id  # facet values are titles
+        filters["plan"] = data.plan_by_ref(filters["plan"]).id  # a box holds a title, a facet an id
     wants_csv = request.environ.get("plangraph.format") == "csv"
     number = int_param("page", 1)
     limit = int_param("limit", PER_PAGE, 1, 100)
@@ -96,20 +96,23 @@ FILTERABLE = ("plan", "kind", "theme")
 
 def facet_view(data: Corpus, facets: dict) -> list[dict]:
     """Facets as [{"name","label","filter","values":[{"value","label","count"}]}] for both renderers."""
-    titles = {title: p.id for title, p in data.by_title.items()}
-    shorts = {title: p.listing["short_title"] for title, p in data.by_title.items()}
     out = []
     for name, values in facets.items():
         pairs = values.items() if isinstance(values, dict) else values
         items = []
         for value, count in sorted(pairs, key=lambda pair: -pair[1]):
-            shown = kind_label(value) if name == "kind" else shorts.get(value, value) if name == "plan" else value
-            items.append({"value": titles.get(value, value) if name == "plan" else value, "label": shown,
-                          "count": count})
+            shown = kind_label(value) if name == "kind" else plan_label(data, value) if name == "plan" else value
+            items.append({"value": value, "label": shown, "count": count})
         if items:
             out.append({"name": name, "label": FACET_LABELS.get(name, name), "filter": name in FILTERABLE,
                         "values": items})
     return out
+
+
+def plan_label(data: Corpus, ref: str) -> str:
+    """A plan facet value (a plan id; a title in the fallback search) as the plan's short title."""
+    found = data.by_id.get(ref) or data.by_title.get(ref)
+    return found.listing["short_title"] if found is not None else ref
 
 
 def decorate(data: Corpus, hit: dict) -> dict:
