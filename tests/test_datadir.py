@@ -159,3 +159,14 @@ def test_entity_contexts_are_the_first_mentions_in_plan_order(plans, tmp_path, m
     assert {e: catalog.contexts(e) for e in expected} == expected
     first = {e.id: e for plan in reversed(plans) for e in reversed(plan.entities)}
     assert all(catalog.entity(e)["aliases"] == first[e].aliases for e in expected)
+
+
+def test_builds_published_within_one_second_are_pruned_oldest_first(tmp_path, monkeypatch):
+    from web.datadir import KEEP_BUILDS, DataDir
+
+    monkeypatch.setattr("web.datadir.GRACE_SECONDS", -1)  # prune at once
+    data = DataDir(tmp_path)
+    published = [data.publish(data.new_build()).name for _ in range(6)]
+    assert sorted(published) == published
+    assert sorted(p.name for p in data.builds.iterdir()) == published[-KEEP_BUILDS:]
+    assert (tmp_path / "CURRENT").read_text(encoding="utf-8") == published[-1]

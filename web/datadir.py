@@ -81,7 +81,9 @@ class DataDir:
 
     def publish(self, staging: Path) -> Path:
         """Make ``staging`` the live build atomically; drop builds older than the last few."""
-        name = time.strftime("%Y%m%d-%H%M%S-") + staging.name.rsplit("-", 1)[-1]
+        now = time.time()  # microseconds in the name: builds published in one second still sort in order
+        name = (time.strftime("%Y%m%d-%H%M%S", time.localtime(now)) + f".{int(now % 1 * 1e6):06d}-"
+                + staging.name.rsplit("-", 1)[-1])
         final = self.builds / name
         staging.rename(final)
         pointer = self.root / ".CURRENT.tmp"
@@ -117,7 +119,7 @@ def remove_build(build: Path) -> None:
 
 
 def published_at(build: Path) -> float:
-    """When a build went live: the time in its name (``20250101-120000-…``), else its directory's mtime."""
+    """When a build went live: the time in its name (``20250101-120000.000000-…``), else its directory's mtime."""
     try:
         return time.mktime(time.strptime(build.name[:15], "%Y%m%d-%H%M%S"))
     except ValueError:
