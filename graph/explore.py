@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 
 from graph.errors import NotFound
@@ -69,22 +68,20 @@ def entity(store: GraphStore, ref: str) -> dict:
             "located_in": [short_id(o) for o in located_in(store, ent["iri"])],
             "tasks": [{"id": rows_of[n]["id"], "label": rows_of[n]["label"], "plan": rows_of[n]["plan"]}
                       for n in nodes],
-            "related": _related(store, ent["iri"], nodes)}
+            "related": _related(store, ent["iri"])}
 
 
 def related(store: GraphStore, ref: str) -> list[dict]:
     """Return the entities named in the same passages as a project, place or organisation (``entity``'s
     ``related``), without reading its passages."""
-    ent = find_entity(store, ref)
-    return _related(store, ent["iri"], [node for node, _ in summary(store).mentioned_in(ent["iri"])])
+    return _related(store, find_entity(store, ref)["iri"])
 
 
-def _related(store: GraphStore, iri: str, nodes: list[str]) -> list[dict]:
-    """Return the 20 entities most often named in ``nodes`` besides ``iri``, with how often."""
+def _related(store: GraphStore, iri: str) -> list[dict]:
+    """Return the 20 entities most often named in the passages naming ``iri``, with how often (counted in the
+    summary: a place named in thousands of passages is one query)."""
     found = summary(store)
-    named = found.named_in(nodes)
-    counts: Counter = Counter(other for node in nodes for other in named.get(node, []) if other != iri)
-    top = counts.most_common(20)
+    top = found.co_named(iri, 20)
     known = {e: entity_info(rows) for e, rows in found.entity_rows(e for e, _ in top).items()}
     return [{"id": known[i]["id"], "label": known[i]["label"], "kind": known[i]["kind"], "together": n}
             for i, n in top]

@@ -445,6 +445,14 @@ class Summary:
         """Return (node, plan) of the nodes mentioning ``entity``, by node IRI."""
         return sorted(self.query("SELECT node, plan FROM mention WHERE e = ?", (entity,)))
 
+    def co_named(self, entity: str, limit: int) -> list[tuple[str, int]]:
+        """Return the ``limit`` entities most often named in the nodes naming ``entity`` (a node counted once per
+        mention of ``entity`` in it), with how often; ties in the order first named (by node, then position)."""
+        return self.query("SELECT b.e, COUNT(*) AS n FROM mention a JOIN mention b ON b.node = a.node "
+                          "WHERE a.e = ? AND b.e != ? GROUP BY b.e "
+                          "ORDER BY n DESC, MIN(b.node || char(1) || printf('%012d', b.pos)) LIMIT ?",
+                          (entity, entity, limit))
+
     def named_in(self, nodes: Iterable[str]) -> dict[str, list[str]]:
         """Return, per node, the entities it names (as ``OutlineIndex.mentions`` orders them)."""
         out: dict[str, list[tuple[int, str]]] = {}
