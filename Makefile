@@ -43,7 +43,7 @@ test: install test-deps lint
 bench: install
 	$(BIN)/python bench/load.py --clients 8 --seconds 30 --out bench/RESULTS-load.md
 	$(BIN)/python bench/bench_pages.py
-	$(BIN)/python bench/run.py --sizes 4000 --quick --no-compare --budget 99999 --out bench/RESULTS-4000.md
+	$(BIN)/python bench/run.py --sizes 4000 --no-compare --budget 99999 --out bench/RESULTS-4000.md
 	$(BIN)/python bench/run.py --sizes 2,40,400 --budget 99999
 
 clean:
