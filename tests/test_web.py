@@ -319,3 +319,31 @@ def test_compare_boxes_take_a_title_or_an_id_and_suggest_plans(client):
     assert client.get("/compare.json", query_string={"a": plans[0]["title"][:4]}).status_code == 404
     html = client.get("/compare", query_string={"a": plans[1]["id"]}).get_data(as_text=True)
     assert f'name="a" value="{plans[1]["title"]}"' in html and '<datalist id="compare-plans">' in html
+
+
+def test_a_dropped_build_is_reclaimed_after_serve_froze_the_heap(tmp_path):
+    import gc
+    import weakref
+
+    from tests.conftest import CORPUS
+    from web.build import build
+    from web.commands.serve_cmds import warm_up
+    from web.datadir import DataDir
+    from web.state import KEEP_OPEN, corpus
+
+    data = DataDir(tmp_path)
+    build([CORPUS], data)
+    app = create_app({"DATA_DIR": str(tmp_path), "TESTING": True})
+    try:
+        warm_up(app)  # opens the build, searches it, then freezes the heap
+        assert gc.get_freeze_count() > 0
+        with app.app_context():
+            first = weakref.ref(corpus())
+        for _ in range(KEEP_OPEN):
+            build([CORPUS], data)
+            with app.app_context():
+                corpus()
+        gc.collect()
+        assert first() is None
+    finally:
+        gc.unfreeze()

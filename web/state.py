@@ -9,6 +9,7 @@ entity, and models are loaded on demand into a small most-recently-used cache.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import threading
 from collections import OrderedDict
@@ -286,6 +287,9 @@ def corpus() -> Corpus:
         found = cache.get(build)
         if found is None:
             found = cache[build] = Corpus(build, current_app.config.get("PLAN_CACHE", PLAN_CACHE))
-            for old in list(cache)[:-KEEP_OPEN]:
-                cache.pop(old, None)
+            dropped = [cache.pop(old, None) for old in list(cache)[:-KEEP_OPEN]]
+            if dropped and gc.get_freeze_count():
+                # `serve` froze what its warm-up loaded; a dropped build's objects (cycles among them) are only
+                # reclaimed by a collection that can see them again.
+                gc.unfreeze()
     return found
