@@ -6,7 +6,7 @@ addresses a theme only where it says what it will do.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from graph.outline import short_id
@@ -98,8 +98,8 @@ def _theme_entry(concept_ids: list[str], label: str, cid: str | None, plans: lis
             else:
                 by_plan[plan].append(_item(row))
     return {"id": cid, "label": label,
-            "plans": {p["title"]: by_plan.get(p["plan"], []) for p in plans},
-            "targets": {p["title"]: targets.get(p["plan"], []) for p in plans}}
+            "plans": {p["key"]: by_plan.get(p["plan"], []) for p in plans},
+            "targets": {p["key"]: targets.get(p["plan"], []) for p in plans}}
 
 
 def _free_text(word: str, plans: list[dict], rows: dict[str, dict]) -> dict:
@@ -109,14 +109,14 @@ def _free_text(word: str, plans: list[dict], rows: dict[str, dict]) -> dict:
         for row in found["texts"]:
             if word in row["text"]:
                 by_plan[plan].append(_item(row | {"ev": word}))
-    return {"id": None, "label": word, "plans": {p["title"]: by_plan.get(p["plan"], []) for p in plans},
-            "targets": {p["title"]: [] for p in plans}}
+    return {"id": None, "label": word, "plans": {p["key"]: by_plan.get(p["plan"], []) for p in plans},
+            "targets": {p["key"]: [] for p in plans}}
 
 
 def compare(store: GraphStore, themes: list[str], plans: list[str] | None = None) -> dict:
     """Compare plans on themes (any topic words, resolved through the thesaurus; none = every theme)."""
     thesaurus = load_thesaurus()
-    chosen = _plans(store, plans)
+    chosen = keyed(_plans(store, plans))
     rows = summary(store).compare_rows([p["plan"] for p in chosen])
     grouped = {plan: _by_theme(found) for plan, found in rows.items()}
     entries = []
@@ -133,7 +133,14 @@ def compare(store: GraphStore, themes: list[str], plans: list[str] | None = None
         for concept in concepts:
             entries.append(_theme_entry(thesaurus.descendants(concept.id), concept.label, concept.id, chosen,
                                         rows, grouped))
-    return {"plans": [p["title"] for p in chosen], "themes": entries}
+    return {"plans": [p["key"] for p in chosen], "plan_ids": [p["id"] for p in chosen], "themes": entries}
+
+
+def keyed(plans: list[dict]) -> list[dict]:
+    """Give each plan the key its columns have in a comparison: its title, or its title and id where the plans
+    compared share the title."""
+    shared = {t for t, n in Counter(p["title"] for p in plans).items() if n > 1}
+    return [{**p, "key": f"{p['title']}（{p['id']}）" if p["title"] in shared else p["title"]} for p in plans]
 
 
 def family_counts(tags: list[dict]) -> dict[str, int]:

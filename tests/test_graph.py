@@ -268,3 +268,16 @@ def test_themes_overview_counts_each_plan_even_when_titles_are_shared(corpus_pla
     assert alone[first.id] != alone[twin.id]
     for plan in (first, twin):
         assert {t["id"]: t["counts"][plan.id] for t in both if t["id"] in alone[plan.id]} == alone[plan.id]
+
+
+def test_compare_keeps_apart_plans_that_share_a_title(corpus_plan_list, tmp_path):
+    first, second = corpus_plan_list
+    twin = dataclasses.replace(second, id="second-titled-as-first", title=first.title, source="twin.txt")
+    graph.build_store([first, twin], tmp_path / "graph")
+    with graph.open_store(tmp_path / "graph") as opened:
+        result = graph.compare(opened, ["养老"], [first.id, twin.id])
+    keys = result["plans"]
+    assert len(set(keys)) == 2 and result["plan_ids"] == [first.id, twin.id]
+    assert all(first.title in key for key in keys)
+    items = [{i["id"] for t in result["themes"] for i in t["plans"][key]} for key in keys]
+    assert items[0] and items[1] and not items[0] & items[1]

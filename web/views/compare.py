@@ -98,9 +98,10 @@ STATUS_LABELS = {"both": "两者都有", "a": "仅甲方", "b": "仅乙方", "no
 def matrix(data: Corpus, raw: dict, sides: list[dict]) -> list[dict]:
     """One row per theme: counts on each side, the both/only-A/only-B status and the items."""
     rows = []
+    column = dict(zip(raw.get("plan_ids", []), raw.get("plans", [])))  # a plan's key in the result
     for theme in raw.get("themes", []):
         per_plan = theme.get("plans", {})
-        items = {s["key"]: [link(data, i) for i in per_plan.get(s["title"], [])] for s in sides}
+        items = {s["key"]: [link(data, i) for i in per_plan.get(column.get(s["id"], s["title"]), [])] for s in sides}
         has_a, has_b = bool(items["a"]), bool(items["b"])
         status = "both" if has_a and has_b else "a" if has_a else "b" if has_b else "none"
         label = STATUS_LABELS[status].replace("甲方", sides[0]["short_title"]).replace("乙方", sides[1]["short_title"])
