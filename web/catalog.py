@@ -223,6 +223,16 @@ class Catalog:
         """Every entity id, in order of first appearance."""
         return [row[0] for row in self._all("SELECT id FROM entities GROUP BY id ORDER BY MIN(plan * 1000000 + pos)")]
 
+    def node_plans(self, node_ids: Iterable[str]) -> dict[str, str]:
+        """The plan id of each of ``node_ids`` the catalog knows, a few hundred per query."""
+        ids = list(dict.fromkeys(node_ids))
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start: start + 500]
+            found.update(self._all(f"SELECT n.id, p.id FROM nodes n JOIN plans p ON p.ord = n.plan "
+                                   f"WHERE n.id IN ({','.join('?' * len(chunk))})", tuple(chunk)))
+        return found
+
     def entities_in(self, node_ids: Iterable[str]) -> dict[str, int]:
         """How many of ``node_ids`` mention each entity."""
         counts: dict[str, int] = {}

@@ -99,9 +99,12 @@ def matrix(data: Corpus, raw: dict, sides: list[dict]) -> list[dict]:
     """One row per theme: counts on each side, the both/only-A/only-B status and the items."""
     rows = []
     column = dict(zip(raw.get("plan_ids", []), raw.get("plans", [])))  # a plan's key in the result
-    for theme in raw.get("themes", []):
-        per_plan = theme.get("plans", {})
-        items = {s["key"]: [link(data, i) for i in per_plan.get(column.get(s["id"], s["title"]), [])] for s in sides}
+    shown = [(theme, {s["key"]: theme.get("plans", {}).get(column.get(s["id"], s["title"]), []) for s in sides})
+             for theme in raw.get("themes", [])]
+    homes = data.catalog.node_plans(i.get("id", "") for _, per_side in shown for found in per_side.values()
+                                    for i in found)
+    for theme, per_side in shown:
+        items = {key: [link(homes, i) for i in found] for key, found in per_side.items()}
         has_a, has_b = bool(items["a"]), bool(items["b"])
         status = "both" if has_a and has_b else "a" if has_a else "b" if has_b else "none"
         label = STATUS_LABELS[status].replace("甲方", sides[0]["short_title"]).replace("乙方", sides[1]["short_title"])
@@ -113,13 +116,10 @@ def matrix(data: Corpus, raw: dict, sides: list[dict]) -> list[dict]:
     return rows
 
 
-def link(data: Corpus, item: dict) -> dict:
-    """Add the reader link to an item of the comparison."""
-    found = data.nodes.get(item.get("id", ""))
-    if found:
-        plan, node, _ = found
-        item = {**item, "url": f"/plan/{plan.id}#{anchor(node.id)}"}
-    return item
+def link(homes: dict[str, str], item: dict) -> dict:
+    """Add the reader link to an item of the comparison (``homes``: node id → plan id)."""
+    plan_id = homes.get(item.get("id", ""))
+    return {**item, "url": f"/plan/{plan_id}#{anchor(item['id'])}"} if plan_id else item
 
 
 def targets(data: Corpus, plan: Plan) -> list[dict]:
