@@ -374,7 +374,10 @@ class Columns:
         self.codes, self.labels = {}, {}
         for name, source in (("plan", "plan_id"), ("kind", "kind"), ("chapter", "chapter")):
             self.codes[name], self.labels[name] = column(source)
-        self.theme_codes, self.theme_starts, self.labels["theme"] = theme_table(*column("theme_list"))
+        # Each unit's theme list as a code; each list's themes (a few thousand distinct lists at 4,000 plans).
+        self.theme_lists, self.list_themes, self.list_of_entry, self.labels["theme"] = theme_table(
+            *column("theme_list"))
+        self.list_count = int(self.theme_lists.max(initial=-1)) + 1
         self.code_of = {name: {label: i for i, label in enumerate(labels)} for name, labels in self.labels.items()}
         self.weight = np.array([kind_weight(k) for k in self.labels["kind"]])[self.codes["kind"]]
         self.gid, _ = column("group")  # each group as a small int
@@ -382,7 +385,6 @@ class Columns:
         codes, ranks = column("rank")
         n = len(codes)
         self.order = np.asarray(ranks, dtype=np.int64)[codes] * n + np.arange(n)  # (rank, unit) as one int
-        self._theme_units: dict[int, np.ndarray] = {}
 
     @classmethod
     def read(cls, reader) -> Columns:
@@ -392,33 +394,32 @@ class Columns:
     def chapter(self, doc: int) -> str:
         return self.labels["chapter"][self.codes["chapter"][doc]]
 
-    def themes_of(self, docs: np.ndarray) -> np.ndarray:
-        """The theme codes of ``docs``, one per (unit, theme)."""
-        starts, ends = self.theme_starts[docs], self.theme_starts[docs + 1]
-        sizes = ends - starts
-        offsets = np.repeat(starts - np.cumsum(sizes) + sizes, sizes)
-        return self.theme_codes[offsets + np.arange(int(sizes.sum()))]
-
     def has(self, field: str, value: str, docs: np.ndarray) -> np.ndarray:
         """Which of ``docs`` hold ``value`` in a filter field (plan_id, kind or themes)."""
         if field == "themes":
             code = self.code_of["theme"].get(value)
             if code is None:
                 return np.zeros(len(docs), dtype=bool)
-            units = self._theme_units.get(code)
-            if units is None:
-                owner = np.repeat(np.arange(len(self.theme_starts) - 1), np.diff(self.theme_starts))
-                units = self._theme_units[code] = np.unique(owner[self.theme_codes == code])
-            return np.isin(docs, units)
+            lists = np.zeros(self.list_count, dtype=bool)  # the theme lists holding it
+            lists[self.list_of_entry[self.list_themes == code]] = True
+            return lists[self.theme_lists[docs]]
         name = FILTER_COLUMNS[field]
         code = self.code_of[name].get(value)
         return self.codes[name][docs] == code if code is not None else np.zeros(len(docs), dtype=bool)
+
+    def tally(self, name: str, docs: np.ndarray) -> np.ndarray:
+        """How many of ``docs`` hold each value of a facet (a theme: through the counts of the theme lists)."""
+        if name != "theme":
+            return np.bincount(self.codes[name][docs], minlength=len(self.labels[name]))
+        per_list = np.bincount(self.theme_lists[docs], minlength=self.list_count)
+        return np.bincount(self.list_themes, weights=per_list[self.list_of_entry],
+                           minlength=len(self.labels["theme"])).astype(np.int64)
 
     def counts(self, name: str, docs: np.ndarray, limit: int) -> list[tuple[str, int]]:
         """The ``limit`` values of a facet (plan, kind, chapter or theme) most of ``docs`` hold, with how many: most
         first, ties by value; an empty value is not one."""
         labels = self.labels[name]
-        found = np.bincount(self.themes_of(docs) if name == "theme" else self.codes[name][docs], minlength=len(labels))
+        found = self.tally(name, docs)
         if (empty := self.code_of[name].get("")) is not None:
             found[empty] = 0
         held = np.flatnonzero(found)
@@ -449,21 +450,14 @@ def read_column(reader, name: str) -> tuple[np.ndarray, list]:
     return codes, [decode(translate(v)) for v in distinct]
 
 
-def theme_table(codes: np.ndarray, lists: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Return the themes of every unit as one array and where each unit's start, and the theme ids.
-
-    ``codes`` gives each unit's theme list among ``lists`` (comma-separated ids).
-    """
+def theme_table(codes: np.ndarray, lists: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Return each unit's theme list (``codes``, among ``lists`` of comma-separated ids), every list's themes in
+    a row with the list each entry belongs to, and the theme ids."""
     ids: dict[str, int] = {}
     split = [[ids.setdefault(t, len(ids)) for t in v.split(",") if t] for v in lists]
-    flat = np.array([t for ts in split for t in ts], dtype=np.int64)
-    list_sizes = np.array([len(ts) for ts in split], dtype=np.int64)
-    list_starts = np.concatenate([[0], np.cumsum(list_sizes)])
-    sizes = list_sizes[codes]
-    starts = np.zeros(len(codes) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=starts[1:])
-    offsets = np.repeat(list_starts[codes] - starts[:-1], sizes)
-    return flat[offsets + np.arange(int(starts[-1]))], starts, list(ids)
+    themes = np.array([t for ts in split for t in ts], dtype=np.int64)
+    owner = np.repeat(np.arange(len(split), dtype=np.int64), [len(ts) for ts in split])
+    return codes, themes, owner, list(ids)
 
 
 def encode(values: list) -> tuple[np.ndarray, list]:
