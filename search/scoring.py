@@ -59,7 +59,10 @@ class Hits:
 
     def get(self, docs: np.ndarray) -> np.ndarray:
         """The score of each of ``docs`` here, 0.0 where it is not a hit."""
-        found, at = self.where(docs)
+        return self.scores_at(*self.where(docs))
+
+    def scores_at(self, found: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """The scores at places ``at`` (from ``where``) where ``found``, 0.0 elsewhere."""
         return np.where(found, self.scores[at] if len(self.docs) else 0.0, 0.0)
 
     def select(self, mask: np.ndarray) -> Hits:
@@ -103,10 +106,16 @@ def intersect(parts: list[Hits], boost: float = 1.0) -> Hits:
     """The units in every part, scored ``boost`` times the sum of their scores in part order."""
     if not parts or any(not len(p) for p in parts):
         return EMPTY
+    docs = common(parts)
+    return Hits(docs, boost * summed(parts, docs))
+
+
+def common(parts: list[Hits]) -> np.ndarray:
+    """The units in every one of ``parts`` (at least one), ascending."""
     docs = min((p.docs for p in parts), key=len)
     for p in parts:
         docs = docs[p.where(docs)[0]]
-    return Hits(docs, boost * summed(parts, docs))
+    return docs
 
 
 def summed(parts: list[Hits], docs: np.ndarray) -> np.ndarray:
@@ -247,7 +256,7 @@ class Scorer:
         key = ("#phrase", q.fieldname, tuple(q.words))
         docs = self._terms.get(key)
         if docs is None:
-            docs = intersect(parts).docs
+            docs = common(parts)
             if len(q.words) > 1 and len(docs):
                 docs = docs[np.array(self.adjacent(q, docs.tolist()), dtype=bool)]
             self.remember(key, docs)
@@ -308,7 +317,7 @@ class Scorer:
             held, at = bonus.where(docs)
             if ph is not None:
                 held[held] = self.phrase_docs(ph, docs[held].tolist())
-            total = total + np.where(held, bonus.scores[at] if len(bonus) else 0.0, 0.0)
+            total = total + bonus.scores_at(held, at)
         scored.scores[np.searchsorted(scored.docs, docs)] = total
 
     def upper(self, scored: Hits, pending: Pending) -> Hits:
