@@ -210,7 +210,7 @@ class Searcher:
     def allowed(self, filt: Query, docs: np.ndarray) -> np.ndarray:
         """Return which of ``docs`` the filter lets through (from the columns for plan, kind and theme terms)."""
         cols = self.columns()
-        if isinstance(filt, Term) and filt.fieldname in ("plan_id", "kind", "themes"):
+        if isinstance(filt, Term) and filt.fieldname in (*FILTER_COLUMNS, "themes"):
             return cols.has(filt.fieldname, filt.text, docs)
         if isinstance(filt, (Or, And)) and filt.subqueries:
             masks = [self.allowed(sub, docs) for sub in filt.subqueries]
@@ -375,9 +375,9 @@ class Columns:
         for name, source in (("plan", "plan_id"), ("kind", "kind"), ("chapter", "chapter")):
             self.codes[name], self.labels[name] = column(source)
         # Each unit's theme list as a code; each list's themes (a few thousand distinct lists at 4,000 plans).
-        self.theme_lists, self.list_themes, self.list_of_entry, self.labels["theme"] = theme_table(
-            *column("theme_list"))
-        self.list_count = int(self.theme_lists.max(initial=-1)) + 1
+        self.theme_lists, lists = column("theme_list")
+        self.list_count = len(lists)
+        self.list_themes, self.list_of_entry, self.labels["theme"] = theme_table(lists)
         self.code_of = {name: {label: i for i, label in enumerate(labels)} for name, labels in self.labels.items()}
         self.weight = np.array([kind_weight(k) for k in self.labels["kind"]])[self.codes["kind"]]
         self.gid, _ = column("group")  # each group as a small int
@@ -450,14 +450,14 @@ def read_column(reader, name: str) -> tuple[np.ndarray, list]:
     return codes, [decode(translate(v)) for v in distinct]
 
 
-def theme_table(codes: np.ndarray, lists: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """Return each unit's theme list (``codes``, among ``lists`` of comma-separated ids), every list's themes in
-    a row with the list each entry belongs to, and the theme ids."""
+def theme_table(lists: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Return the themes of every list (``lists``: comma-separated ids) in a row, the list each entry belongs
+    to, and the theme ids."""
     ids: dict[str, int] = {}
     split = [[ids.setdefault(t, len(ids)) for t in v.split(",") if t] for v in lists]
     themes = np.array([t for ts in split for t in ts], dtype=np.int64)
     owner = np.repeat(np.arange(len(split), dtype=np.int64), [len(ts) for ts in split])
-    return codes, themes, owner, list(ids)
+    return themes, owner, list(ids)
 
 
 def encode(values: list) -> tuple[np.ndarray, list]:
