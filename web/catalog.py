@@ -224,26 +224,26 @@ class Catalog:
         return [row[0] for row in self._all("SELECT id FROM entities GROUP BY id ORDER BY MIN(plan * 1000000 + pos)")]
 
     def node_plans(self, node_ids: Iterable[str]) -> dict[str, str]:
-        """The plan id of each of ``node_ids`` the catalog knows, a few hundred per query."""
-        ids = list(dict.fromkeys(node_ids))
-        found: dict[str, str] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start: start + 500]
-            found.update(self._all(f"SELECT n.id, p.id FROM nodes n JOIN plans p ON p.ord = n.plan "
-                                   f"WHERE n.id IN ({','.join('?' * len(chunk))})", tuple(chunk)))
-        return found
+        """The plan id of each of ``node_ids`` the catalog knows."""
+        return dict(self._chunked("SELECT n.id, p.id FROM nodes n JOIN plans p ON p.ord = n.plan "
+                                  "WHERE n.id IN ({})", node_ids))
 
     def entities_in(self, node_ids: Iterable[str]) -> dict[str, int]:
         """How many of ``node_ids`` mention each entity."""
         counts: dict[str, int] = {}
-        ids = list(dict.fromkeys(node_ids))
-        for start in range(0, len(ids), 500):
-            chunk = ids[start: start + 500]
-            marks = ",".join("?" * len(chunk))
-            for entity, count in self._all(f"SELECT entity, COUNT(*) FROM mentions WHERE node IN ({marks}) "
-                                           "GROUP BY entity", tuple(chunk)):
-                counts[entity] = counts.get(entity, 0) + count
+        for entity, count in self._chunked("SELECT entity, COUNT(*) FROM mentions WHERE node IN ({}) "
+                                           "GROUP BY entity", node_ids):
+            counts[entity] = counts.get(entity, 0) + count
         return counts
+
+    def _chunked(self, sql: str, keys: Iterable[str]) -> list[tuple]:
+        """Run ``sql`` (one ``IN ({})`` list) over the distinct ``keys``, a few hundred at a time."""
+        keys = list(dict.fromkeys(keys))
+        out = []
+        for start in range(0, len(keys), 500):
+            chunk = keys[start: start + 500]
+            out += self._all(sql.format(",".join("?" * len(chunk))), tuple(chunk))
+        return out
 
     def top_entities(self, types: tuple[str, ...], limit: int) -> list[dict]:
         """The most mentioned entities of some types, one per label: an entity's count is its mentions in one

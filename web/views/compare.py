@@ -125,13 +125,13 @@ def link(homes: dict[str, str], item: dict) -> dict:
 def targets(data: Corpus, plan: Plan) -> list[dict]:
     """The plan's targets (not past results) for the side-by-side table."""
     rows = []
-    for t in plan.targets:
-        if t.status == "target":
-            row = {k: getattr(t, k) for k in ("id", "indicator", "comparator", "value", "value_max", "unit",
-                                               "year", "baseline", "baseline_year", "text")}
-            found = data.nodes.get(t.node_id)
-            row["url"] = f"/plan/{plan.id}#{anchor(found[1].id)}" if found else ""
-            rows.append(row)
+    chosen = [t for t in plan.targets if t.status == "target"]
+    homes = data.catalog.node_plans(t.node_id for t in chosen)
+    for t in chosen:
+        row = {k: getattr(t, k) for k in ("id", "indicator", "comparator", "value", "value_max", "unit",
+                                           "year", "baseline", "baseline_year", "text")}
+        row["url"] = f"/plan/{plan.id}#{anchor(t.node_id)}" if t.node_id in homes else ""
+        rows.append(row)
     return rows
 
 
