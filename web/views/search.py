@@ -109,10 +109,10 @@ def facet_view(data: Corpus, facets: dict) -> list[dict]:
     return out
 
 
-def plan_label(data: Corpus, ref: str) -> str:
-    """A plan facet value (a plan id; a title in the fallback search) as the plan's short title."""
-    found = data.by_id.get(ref) or data.by_title.get(ref)
-    return found.listing["short_title"] if found is not None else ref
+def plan_label(data: Corpus, plan_id: str) -> str:
+    """A plan facet value (a plan id) as the plan's short title."""
+    found = data.by_id.get(plan_id)
+    return found.listing["short_title"] if found is not None else plan_id
 
 
 def decorate(data: Corpus, hit: dict) -> dict:
