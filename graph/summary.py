@@ -453,13 +453,6 @@ class Summary:
                           "ORDER BY n DESC, MIN(b.node || char(1) || printf('%012d', b.pos)) LIMIT ?",
                           (entity, entity, limit))
 
-    def named_in(self, nodes: Iterable[str]) -> dict[str, list[str]]:
-        """Return, per node, the entities it names (as ``OutlineIndex.mentions`` orders them)."""
-        out: dict[str, list[tuple[int, str]]] = {}
-        for node, e, pos in self._chunked("SELECT node, e, pos FROM mention WHERE node IN ({})", nodes):
-            out.setdefault(node, []).append((pos, e))
-        return {node: [e for _, e in sorted(found)] for node, found in out.items()}
-
     def serves(self, nodes: Iterable[str]) -> dict[str, list[tuple[str, float]]]:
         """Return, per node, the goals it serves with their scores (as ``OutlineIndex.serves`` orders them)."""
         out: dict[str, list[tuple[str, float]]] = {}
